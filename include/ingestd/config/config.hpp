@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Typed, validated configuration: what `ingestd -c FILE` runs. Built once at startup.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ingestd::config {
+
+/// A configuration error, located in its file. what() reads
+/// "file:line:col: message" (line and column 1-based), followed by
+/// "\n  hint: ..." when there is a hint.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, int line, int column, std::string message,
+              std::string hint = {});
+
+  const std::string& file() const noexcept { return file_; }
+  int line() const noexcept { return line_; }
+  int column() const noexcept { return column_; }
+  const std::string& message() const noexcept { return message_; }
+  const std::string& hint() const noexcept { return hint_; }
+
+ private:
+  std::string file_;
+  int line_;
+  int column_;
+  std::string message_;
+  std::string hint_;
+};
+
+/// All errors of one file, in file order. Loading collects every error it can
+/// before giving up, so an operator fixes a file in one pass.
+class ConfigErrors : public std::runtime_error {
+ public:
+  explicit ConfigErrors(std::vector<ConfigError> errors);
+  const std::vector<ConfigError>& errors() const noexcept { return errors_; }
+
+ private:
+  std::vector<ConfigError> errors_;
+};
+
+/// Where a value came from, for errors found after parsing (e.g. by the
+/// dataplane when a device refuses a setting).
+struct Mark {
+  int line = 0;    // 1-based, 0 = unknown
+  int column = 0;  // 1-based
+};
+
+enum class HugepageMode : uint8_t { kAuto, kRequire, kOff };
+
+struct EalConfig {
+  /// Control (main) lcore: signals, lifecycle, stats. Never runs a stage.
+  unsigned main_lcore = 0;
+  /// CPU the main lcore is pinned to.
+  unsigned main_cpu = 0;
+  /// Memory for EAL, in MiB (`-m`). Must hold every mempool.
+  unsigned memory_mb = 256;
+  /// `--file-prefix`: separates instances' runtime files and shared memory.
+  std::string file_prefix = "ingestd";
+  HugepageMode hugepages = HugepageMode::kAuto;
+  /// EAL log level name: emerg, alert, crit, error, warning, notice, info, debug.
+  std::string log_level = "notice";
+};
+
+/// A device argument given as its own YAML key, e.g. `rx_pcap: in.pcap`.
+/// Values never contain ',' or '=' (validated), so they cannot add arguments.
+struct DeviceArg {
+  std::string key;
+  std::string value;
+};
+
+struct MacAddress {
+  uint8_t bytes[6] = {};
+  bool operator==(const MacAddress&) const = default;
+};
+
+struct PortConfig {
+  std::string name;
+  /// Either a PCI address ("0000:01:00.0") or a DPDK virtual device name
+  /// ("net_pcap0", "net_ring1", "net_null0", ...).
+  std::string device;
+  bool is_pci = false;
+  /// Virtual device arguments, in file order. Empty for PCI devices.
+  /// Relative file paths (keys in kPathDeviceArgs) are resolved against the
+  /// directory of the config file.
+  std::vector<DeviceArg> args;
+  uint16_t rx_queues = 1;
+  uint16_t tx_queues = 1;
+  uint16_t rx_desc = 1024;  // power of two
+  uint16_t tx_desc = 1024;  // power of two
+  std::optional<uint16_t> mtu;  // unset: leave the device default
+  bool promiscuous = true;
+  /// Encode stage: rewrite Ethernet addresses of frames leaving this port.
+  std::optional<MacAddress> set_src_mac;
+  std::optional<MacAddress> set_dst_mac;
+  Mark mark;
+};
+
+/// Device argument keys whose values are file system paths.
+inline constexpr const char* kPathDeviceArgs[] = {"rx_pcap", "tx_pcap", "socket"};
+
+enum class Stage : uint8_t { kRx = 0, kParse, kProcess, kEncode, kTx };
+inline constexpr unsigned kStageCount = 5;
+inline constexpr const char* kStageNames[kStageCount] = {"rx", "parse", "process", "encode", "tx"};
+
+enum class RingPolicy : uint8_t { kDrop, kBackpressure };
+
+/// A run of consecutive stages on one lcore.
+struct SegmentConfig {
+  unsigned lcore = 0;
+  unsigned cpu = 0;      // CPU the lcore is pinned to (defaults to the lcore id)
+  Stage first = Stage::kRx;
+  Stage last = Stage::kTx;
+  Mark mark;
+};
+
+/// An RX queue polled by a chain.
+struct RxQueueRef {
+  uint16_t port = 0;   // index into RuntimeConfig::ports
+  uint16_t queue = 0;
+};
+
+/// One chain: rx -> parse -> process -> encode -> tx, split into segments.
+/// Segment i+1 starts at the stage after segment i's last; a ring links them.
+struct ChainConfig {
+  std::vector<RxQueueRef> rx;          // queues this chain receives from
+  std::vector<SegmentConfig> segments; // in stage order, together rx..tx
+  uint32_t ring_size = 1024;           // power of two
+  RingPolicy ring_policy = RingPolicy::kDrop;
+  Mark mark;
+};
+
+struct MempoolConfig {
+  uint32_t mbufs = 8191;      // per NUMA socket; best as 2^n - 1
+  uint32_t cache = 256;       // per-lcore cache, <= RTE_MEMPOOL_CACHE_MAX_SIZE
+  uint16_t data_room = 2176;  // RTE_MBUF_DEFAULT_BUF_SIZE: 2048 + headroom
+  Mark mark;
+};
+
+inline constexpr uint16_t kDropRoute = 0xffff;
+
+/// Port map entry: frames from `in_port` (and `in_queue`, if set) go to
+/// `out_port`, or are dropped (counted as route_drop) when out_port == kDropRoute.
+struct RouteConfig {
+  uint16_t in_port = 0;
+  std::optional<uint16_t> in_queue;
+  uint16_t out_port = kDropRoute;
+  Mark mark;
+};
+
+struct PipelineConfig {
+  std::vector<ChainConfig> chains;
+  MempoolConfig mempool;
+  uint16_t burst = 32;       // 1..64
+  uint16_t tx_retries = 4;   // extra tx_burst attempts before counting tx_full
+};
+
+struct RuntimeConfig {
+  std::string source;  // path of the file it came from
+  EalConfig eal;
+  std::vector<PortConfig> ports;
+  PipelineConfig pipeline;
+  std::vector<RouteConfig> routes;
+
+  /// Index of the port named `name`, if any.
+  std::optional<uint16_t> FindPort(const std::string& name) const;
+};
+
+/// Loads and validates `path` completely. Throws ConfigErrors (every error
+/// found, each "file:line:col: message") or ConfigError for an unreadable
+/// file. Touches nothing but the file: safe before EAL starts.
+RuntimeConfig LoadConfig(const std::string& path);
+
+/// Same, from text (tests, --check-config on stdin). `source` names it in errors.
+RuntimeConfig LoadConfigFromString(const std::string& text, const std::string& source,
+                                   const std::string& base_dir = ".");
+
+}  // namespace ingestd::config
