@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The EAL as a scoped resource: started from an argv array, cleaned up once.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ingestd/dataplane/result.hpp"
+
+namespace ingestd::dataplane {
+
+/// Owns the EAL of this process. Threading: main thread only.
+class Eal {
+ public:
+  Eal() = default;
+  Eal(const Eal&) = delete;
+  Eal& operator=(const Eal&) = delete;
+  ~Eal();
+
+  /// rte_eal_init over `args` (args[0] is the program name). Each item is one
+  /// argv entry, never split or interpreted by a shell.
+  Status Start(const std::vector<std::string>& args);
+  bool started() const noexcept { return started_; }
+
+ private:
+  bool started_ = false;
+};
+
+}  // namespace ingestd::dataplane

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The configured ports: found by device name, configured, started, stopped and closed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ingestd/config/config.hpp"
+#include "ingestd/dataplane/result.hpp"
+
+namespace ingestd::dataplane {
+
+class MempoolSet;
+
+struct PortStats {
+  uint64_t rx_packets = 0;
+  uint64_t tx_packets = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t tx_bytes = 0;
+  uint64_t imissed = 0;    // dropped by the device: no free RX descriptor
+  uint64_t ierrors = 0;
+  uint64_t oerrors = 0;
+  uint64_t rx_nombuf = 0;  // RX mbuf allocation failures
+};
+
+/// Owns the ethdev ports named in the config, in config order.
+/// Threading: main thread only; the data path uses the port ids.
+class PortSet {
+ public:
+  PortSet() = default;
+  PortSet(const PortSet&) = delete;
+  PortSet& operator=(const PortSet&) = delete;
+  ~PortSet();
+
+  /// Finds every configured device among the probed ports.
+  Status Resolve(const config::RuntimeConfig& cfg);
+  /// NUMA socket of each resolved port (SOCKET_ID_ANY read as 0).
+  std::vector<int> Sockets() const;
+  /// Configures queues (RX buffers from `pools`), MTU, promiscuous mode; starts.
+  Status Start(const config::RuntimeConfig& cfg, const MempoolSet& pools);
+
+  uint16_t PortId(size_t index) const { return port_ids_.at(index); }
+  size_t size() const noexcept { return port_ids_.size(); }
+  PortStats Stats(size_t index) const;
+  /// Non-fatal notes from Start (e.g. a vdev without promiscuous mode).
+  const std::vector<std::string>& warnings() const noexcept { return warnings_; }
+
+  /// Stops and closes every configured port; closing releases the mbufs still in
+  /// RX/TX descriptor rings. Idempotent.
+  void StopAll();
+
+ private:
+  std::vector<uint16_t> port_ids_;
+  std::vector<bool> configured_;  // close releases queue mbufs
+  std::vector<bool> started_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace ingestd::dataplane

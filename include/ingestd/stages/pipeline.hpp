@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The pipeline: chains of segments on lcores, linked by rings, launched and drained.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ingestd/config/config.hpp"
+#include "ingestd/dataplane/result.hpp"
+#include "ingestd/stats/counters.hpp"
+
+struct rte_ring;
+
+namespace ingestd::dataplane {
+class PortSet;
+}
+
+namespace ingestd::stages {
+
+struct SegmentPlan;
+struct RunControl;
+struct RouteTable;
+struct EncodeTable;
+
+/// Owns the segment plans, rings and tables of one run.
+/// Threading: every method on the main thread; the lcores run the plans.
+/// Lifecycle: Build -> Launch -> (SetPacketLimit) -> StopRx -> Wait -> destroy.
+class Pipeline {
+ public:
+  Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+  ~Pipeline();
+
+  /// Allocates plans on their lcores' sockets, rings where consecutive stages
+  /// sit on different lcores, and the route and encode tables.
+  dataplane::Status Build(const config::RuntimeConfig& cfg, const dataplane::PortSet& ports);
+
+  /// Stops RX after `packets` frames in total (before Launch).
+  void SetPacketLimit(uint64_t packets) noexcept;
+
+  /// Starts every segment on its lcore.
+  dataplane::Status Launch();
+
+  /// Asks RX to stop. Downstream segments then drain their rings and exit.
+  void StopRx() noexcept;
+
+  /// Waits until every lcore has returned (all rings drained).
+  void Wait();
+
+  /// Frames received so far, over all RX segments (relaxed reads).
+  uint64_t ReceivedPackets() const noexcept;
+
+  struct LcoreView {
+    unsigned lcore;
+    unsigned chain;
+    config::Stage first;
+    config::Stage last;
+    const stats::LcoreCounters* counters;
+  };
+  std::vector<LcoreView> Lcores() const;
+
+ private:
+  std::unique_ptr<RunControl> control_;
+  RouteTable* routes_ = nullptr;
+  EncodeTable* encode_ = nullptr;
+  std::vector<SegmentPlan*> plans_;
+  std::vector<rte_ring*> rings_;
+  std::vector<unsigned> launched_;
+};
+
+}  // namespace ingestd::stages

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Per-lcore counters: one block per lcore, written only by its owner.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <rte_common.h>
+
+#include "ingestd/packet/verdict.hpp"
+
+namespace ingestd::stats {
+
+/// A counter with one writer. Add is a relaxed load plus a relaxed store: no
+/// locked instruction on the data path, and readers on other threads see a
+/// whole value (no data race), possibly a moment old.
+class Counter {
+ public:
+  void Add(uint64_t n) noexcept {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t Load() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+static_assert(std::atomic<uint64_t>::is_always_lock_free);
+
+// Drops that are not parse verdicts. X(enumerator, "name", "why the packet did not leave")
+#define INGESTD_OTHER_DROPS(X)                                                            \
+  X(kRouteDrop, "route_drop", "the port map routes its input to drop")                   \
+  X(kRingFull, "ring_full", "the ring to the next lcore was full (policy: drop)")         \
+  X(kTxFull, "tx_full", "the output queue refused it after every retry")
+
+/// Every drop reason lives in one index space ("slots") so one array holds all
+/// drop counters: slots 0..kParseVerdictCount-1 are parse verdicts (slot 0,
+/// "ok", is never used), then the reasons above.
+inline constexpr unsigned kOtherDropBase = packet::kParseVerdictCount;
+enum class OtherDrop : uint16_t {
+#define INGESTD_X(e, name, desc) e,
+  INGESTD_OTHER_DROPS(INGESTD_X)
+#undef INGESTD_X
+};
+inline constexpr unsigned kOtherDropCount = 0
+#define INGESTD_X(e, name, desc) +1
+    INGESTD_OTHER_DROPS(INGESTD_X)
+#undef INGESTD_X
+    ;
+inline constexpr unsigned kDropSlots = kOtherDropBase + kOtherDropCount;
+
+constexpr unsigned DropSlot(packet::ParseVerdict v) noexcept { return static_cast<unsigned>(v); }
+constexpr unsigned DropSlot(OtherDrop d) noexcept {
+  return kOtherDropBase + static_cast<unsigned>(d);
+}
+
+/// Name of a drop slot as shown in stats: "malformed:<verdict>" or the reason.
+/// Slot 0 (parse ok) is never a drop. Control path only.
+std::string DropSlotName(unsigned slot);
+
+inline constexpr std::string_view kOtherDropNames[kOtherDropCount] = {
+#define INGESTD_X(e, name, desc) name,
+    INGESTD_OTHER_DROPS(INGESTD_X)
+#undef INGESTD_X
+};
+inline constexpr std::string_view kOtherDropDescriptions[kOtherDropCount] = {
+#define INGESTD_X(e, name, desc) desc,
+    INGESTD_OTHER_DROPS(INGESTD_X)
+#undef INGESTD_X
+};
+
+// The counters of one lcore. X(name, "unit", "meaning")
+#define INGESTD_LCORE_COUNTERS(X)                                                     \
+  X(rx_pkts, "packets", "frames received from RX queues")                             \
+  X(rx_bytes, "bytes", "bytes received from RX queues")                               \
+  X(rx_bursts, "bursts", "RX bursts that returned at least one frame")                \
+  X(ring_in_pkts, "packets", "packets dequeued from the ring of the previous lcore")  \
+  X(ring_out_pkts, "packets", "packets enqueued to the ring of the next lcore")       \
+  X(ring_full_events, "events", "enqueues that found the ring full")                  \
+  X(tx_pkts, "packets", "frames the output queues accepted")                          \
+  X(tx_bytes, "bytes", "bytes the output queues accepted")                            \
+  X(tx_bursts, "bursts", "tx_burst calls")                                            \
+  X(tx_retries, "calls", "tx_burst calls repeated for a partially accepted burst")    \
+  X(busy_cycles, "cycles", "TSC cycles in loop iterations that moved packets")        \
+  X(idle_cycles, "cycles", "TSC cycles in loop iterations that found nothing")        \
+  X(idle_sleeps, "events", "short sleeps taken while idle, to yield the CPU")
+
+struct alignas(RTE_CACHE_LINE_SIZE) LcoreCounters {
+#define INGESTD_X(name, unit, desc) Counter name;
+  INGESTD_LCORE_COUNTERS(INGESTD_X)
+#undef INGESTD_X
+  Counter drops[kDropSlots];  // indexed by DropSlot(...)
+};
+
+struct CounterInfo {
+  std::string_view name;
+  std::string_view unit;
+  std::string_view description;
+  Counter LcoreCounters::*member;
+};
+
+inline constexpr CounterInfo kLcoreCounterInfo[] = {
+#define INGESTD_X(name, unit, desc) {#name, unit, desc, &LcoreCounters::name},
+    INGESTD_LCORE_COUNTERS(INGESTD_X)
+#undef INGESTD_X
+};
+
+}  // namespace ingestd::stats

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// ingestd: validate the config, start EAL and the pipeline, run, drain, report.
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <regex>
+
+#include <rte_lcore.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ingestd/config/config.hpp"
+#include "ingestd/config/eal_args.hpp"
+#include "ingestd/dataplane/eal.hpp"
+#include "ingestd/dataplane/hugepages.hpp"
+#include "ingestd/dataplane/mempools.hpp"
+#include "ingestd/dataplane/ports.hpp"
+#include "ingestd/stages/pipeline.hpp"
+#include "ingestd/stats/run_totals.hpp"
+#include "options.hpp"
+
+namespace ingestd::app {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;  // setup failure, leak, or lost packets
+constexpr int kExitConfig = 2;   // bad command line or config
+
+int Fail(const std::string& message, int code = kExitRuntime) {
+  std::fprintf(stderr, "ingestd: %s\n", message.c_str());
+  return code;
+}
+
+std::string StageSpan(config::Stage first, config::Stage last) {
+  const char* a = config::kStageNames[static_cast<unsigned>(first)];
+  const char* b = config::kStageNames[static_cast<unsigned>(last)];
+  return first == last ? a : fmt::format("{}..{}", a, b);
+}
+
+/// Waits for a stop condition: SIGINT/SIGTERM, the duration, or the packet
+/// limit reached. Signals are blocked in every thread and taken here.
+void WaitForStop(const Options& opt, const sigset_t& signals, const stages::Pipeline& pipeline) {
+  timespec start{};
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  const timespec poll{0, 10'000'000};  // 10 ms: how late a limit may be noticed
+  for (;;) {
+    siginfo_t info{};
+    if (sigtimedwait(&signals, &info, &poll) > 0) {
+      std::fprintf(stderr, "ingestd: %s received, stopping\n", strsignal(info.si_signo));
+      return;
+    }
+    if (opt.packets && pipeline.ReceivedPackets() >= *opt.packets) return;
+    if (opt.duration_s) {
+      timespec now{};
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      const double elapsed = double(now.tv_sec - start.tv_sec) + double(now.tv_nsec - start.tv_nsec) / 1e9;
+      if (elapsed >= *opt.duration_s) return;
+    }
+  }
+}
+
+int Run(const Options& opt, int /*argc*/, char** argv) {
+  config::RuntimeConfig cfg;
+  try {
+    cfg = config::LoadConfig(opt.config_path);
+  } catch (const config::ConfigErrors& e) {
+    for (const auto& err : e.errors()) std::fprintf(stderr, "%s\n", err.what());
+    std::fprintf(stderr, "ingestd: %zu error(s) in %s; nothing was started\n", e.errors().size(),
+                 opt.config_path.c_str());
+    return kExitConfig;
+  } catch (const config::ConfigError& e) {
+    std::fprintf(stderr, "%s\ningestd: nothing was started\n", e.what());
+    return kExitConfig;
+  }
+  if (opt.file_prefix) {
+    if (!std::regex_match(*opt.file_prefix, std::regex("[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")))
+      return Fail("--file-prefix: use 1-64 of [A-Za-z0-9_-], not starting with '-'", kExitConfig);
+    cfg.eal.file_prefix = *opt.file_prefix;
+  }
+
+  const dataplane::HugepageDecision huge =
+      dataplane::DecideHugepages(cfg.eal.hugepages, cfg.eal.memory_mb, dataplane::ProbeHugepages());
+  const std::vector<std::string> eal_args = config::BuildEalArgs(cfg, argv[0], huge.use_hugepages);
+
+  if (opt.print_eal_args) {
+    std::printf("%s\n", nlohmann::json(eal_args).dump().c_str());
+    return kExitOk;
+  }
+  if (opt.check_only) {
+    std::printf("%s: ok (%zu ports, %zu chains, %zu routes)\n", cfg.source.c_str(), cfg.ports.size(),
+                cfg.pipeline.chains.size(), cfg.routes.size());
+    return kExitOk;
+  }
+  if (huge.fatal) return Fail(huge.message);
+  if (!huge.message.empty()) std::fprintf(stderr, "ingestd: %s\n", huge.message.c_str());
+
+  // Block the stop signals before EAL creates threads, so they inherit the
+  // mask and only WaitForStop takes them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Destruction runs bottom-up: pipeline, ports (closing frees queue mbufs), pools, EAL.
+  dataplane::Eal eal;
+  if (auto s = eal.Start(eal_args); !s.ok()) return Fail(s.message());
+  dataplane::MempoolSet pools;
+  dataplane::PortSet ports;
+  if (auto s = ports.Resolve(cfg); !s.ok()) return Fail(s.message());
+  if (auto s = pools.Create(cfg.pipeline.mempool, ports.Sockets(), "ingestd_pkt"); !s.ok())
+    return Fail(s.message());
+  if (auto s = ports.Start(cfg, pools); !s.ok()) return Fail(s.message());
+  for (const std::string& w : ports.warnings()) std::fprintf(stderr, "ingestd: note: %s\n", w.c_str());
+
+  stages::Pipeline pipeline;
+  if (auto s = pipeline.Build(cfg, ports); !s.ok()) return Fail(s.message());
+  if (opt.packets) pipeline.SetPacketLimit(*opt.packets);
+  if (auto s = pipeline.Launch(); !s.ok()) return Fail(s.message());
+
+  std::printf("ingestd: running %zu lcore(s) on %zu port(s)%s; stop with Ctrl-C\n",
+              pipeline.Lcores().size(), ports.size(), huge.use_hugepages ? "" : " (no hugepages)");
+  std::fflush(stdout);
+
+  WaitForStop(opt, signals, pipeline);
+  pipeline.StopRx();
+  pipeline.Wait();  // every ring drained to TX or a counted drop
+
+  stats::RunTotals totals;
+  for (const auto& l : pipeline.Lcores()) totals.AddLcore(l.lcore, l.chain, StageSpan(l.first, l.last), *l.counters);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const dataplane::PortStats s = ports.Stats(i);
+    totals.ports.push_back({cfg.ports[i].name, s.rx_packets, s.tx_packets, s.rx_bytes, s.tx_bytes,
+                            s.imissed, s.ierrors, s.oerrors, s.rx_nombuf});
+  }
+  ports.StopAll();
+  totals.mbufs_in_use = pools.InUse();
+  totals.mbufs_total = pools.Capacity();
+
+  std::printf("%s", totals.Summary().c_str());
+  if (opt.final_stats_path) {
+    std::ofstream out(*opt.final_stats_path);
+    out << totals.ToJson().dump(2) << "\n";
+    if (!out) return Fail(fmt::format("cannot write {}", *opt.final_stats_path));
+    std::printf("final stats: %s\n", opt.final_stats_path->c_str());
+  }
+  int rc = kExitOk;
+  if (totals.mbufs_in_use != 0) rc = Fail(fmt::format("{} mbufs leaked", totals.mbufs_in_use));
+  if (!totals.Conserved()) rc = Fail("packet conservation violated: a packet was lost without a count");
+  return rc;
+}
+
+}  // namespace
+}  // namespace ingestd::app
+
+int main(int argc, char** argv) {
+  ingestd::app::Options opt;
+  if (auto rc = ingestd::app::ParseOptions(argc, argv, opt)) return *rc;
+  try {
+    return ingestd::app::Run(opt, argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ingestd: %s\n", e.what());
+    return 1;
+  }
+}

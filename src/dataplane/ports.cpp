@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Port setup and teardown (control path).
+#include "ingestd/dataplane/ports.hpp"
+
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include <fmt/format.h>
+
+#include "ingestd/dataplane/mempools.hpp"
+
+namespace ingestd::dataplane {
+namespace {
+
+std::string DeviceHint(const config::PortConfig& p) {
+  if (p.is_pci) {
+    return fmt::format(
+        "bind it to a DPDK driver first: dpdk-devbind.py --bind=vfio-pci {} "
+        "(and check `dpdk-devbind.py --status`)", p.device);
+  }
+  return "check the driver name (net_pcap, net_ring, net_null, net_tap, net_af_packet, net_memif) "
+         "and its args";
+}
+
+Status PortError(const std::string& source, const config::PortConfig& p, int err,
+                 const std::string& what) {
+  return Status::Error(err, fmt::format("{}:{}:{}: port '{}' ({}): {}: {}", source, p.mark.line,
+                                        p.mark.column, p.name, p.device, what, rte_strerror(err)));
+}
+
+}  // namespace
+
+PortSet::~PortSet() { StopAll(); }
+
+Status PortSet::Resolve(const config::RuntimeConfig& cfg) {
+  port_ids_.clear();
+  for (const auto& p : cfg.ports) {
+    uint16_t id = 0;
+    int rc = rte_eth_dev_get_port_by_name(p.device.c_str(), &id);
+    if (rc != 0 && p.is_pci && p.device.size() == 7) {  // "01:00.0" is listed as "0000:01:00.0"
+      rc = rte_eth_dev_get_port_by_name(("0000:" + p.device).c_str(), &id);
+    }
+    if (rc != 0) {
+      return Status::Error(ENODEV, fmt::format("{}:{}:{}: port '{}': device {} not found; {}",
+                                               cfg.source, p.mark.line, p.mark.column, p.name,
+                                               p.device, DeviceHint(p)));
+    }
+    port_ids_.push_back(id);
+  }
+  started_.assign(port_ids_.size(), false);
+  configured_.assign(port_ids_.size(), false);
+  return Status::Ok();
+}
+
+std::vector<int> PortSet::Sockets() const {
+  std::vector<int> sockets;
+  for (uint16_t id : port_ids_) {
+    const int s = rte_eth_dev_socket_id(id);
+    sockets.push_back(s < 0 ? 0 : s);
+  }
+  return sockets;
+}
+
+Status PortSet::Start(const config::RuntimeConfig& cfg, const MempoolSet& pools) {
+  for (size_t i = 0; i < cfg.ports.size(); ++i) {
+    const config::PortConfig& p = cfg.ports[i];
+    const uint16_t id = port_ids_[i];
+    auto fail = [&](int rc, const std::string& what) {
+      return PortError(cfg.source, p, rc < 0 ? -rc : rc, what);
+    };
+
+    rte_eth_dev_info info{};
+    if (int rc = rte_eth_dev_info_get(id, &info); rc != 0) return fail(rc, "cannot read device info");
+    if (p.rx_queues > info.max_rx_queues || p.tx_queues > info.max_tx_queues) {
+      return Status::Error(EINVAL, fmt::format(
+          "{}:{}:{}: port '{}': {} RX / {} TX queues asked, the device has at most {} / {}",
+          cfg.source, p.mark.line, p.mark.column, p.name, p.rx_queues, p.tx_queues,
+          info.max_rx_queues, info.max_tx_queues));
+    }
+
+    rte_eth_conf conf{};
+    if (p.rx_queues > 1) {
+      conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+      conf.rx_adv_conf.rss_conf.rss_hf =
+          (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+    }
+    if (int rc = rte_eth_dev_configure(id, p.rx_queues, p.tx_queues, &conf); rc != 0)
+      return fail(rc, "configure failed");
+    configured_[i] = true;
+
+    uint16_t rx_desc = p.rx_desc;
+    uint16_t tx_desc = p.tx_desc;
+    if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &rx_desc, &tx_desc); rc != 0)
+      return fail(rc, "descriptor counts refused");
+    if (rx_desc != p.rx_desc || tx_desc != p.tx_desc) {
+      warnings_.push_back(fmt::format("port '{}': descriptors adjusted by the device to {} RX / {} TX",
+                                      p.name, rx_desc, tx_desc));
+    }
+    if (p.mtu) {
+      if (int rc = rte_eth_dev_set_mtu(id, *p.mtu); rc != 0) return fail(rc, fmt::format("MTU {} refused", *p.mtu));
+    }
+
+    const int socket = rte_eth_dev_socket_id(id);
+    rte_mempool* pool = pools.ForSocket(socket);
+    for (uint16_t q = 0; q < p.rx_queues; ++q) {
+      if (int rc = rte_eth_rx_queue_setup(id, q, rx_desc, socket < 0 ? 0 : socket, nullptr, pool); rc != 0)
+        return fail(rc, fmt::format("RX queue {} setup failed", q));
+    }
+    for (uint16_t q = 0; q < p.tx_queues; ++q) {
+      if (int rc = rte_eth_tx_queue_setup(id, q, tx_desc, socket < 0 ? 0 : socket, nullptr); rc != 0)
+        return fail(rc, fmt::format("TX queue {} setup failed", q));
+    }
+    if (int rc = rte_eth_dev_start(id); rc != 0) return fail(rc, "start failed");
+    started_[i] = true;
+
+    if (p.promiscuous) {
+      if (int rc = rte_eth_promiscuous_enable(id); rc != 0) {
+        warnings_.push_back(fmt::format("port '{}': promiscuous mode not available ({})", p.name,
+                                        rte_strerror(-rc)));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+PortStats PortSet::Stats(size_t index) const {
+  PortStats out;
+  rte_eth_stats s{};
+  if (rte_eth_stats_get(port_ids_.at(index), &s) == 0) {
+    out.rx_packets = s.ipackets;
+    out.tx_packets = s.opackets;
+    out.rx_bytes = s.ibytes;
+    out.tx_bytes = s.obytes;
+    out.imissed = s.imissed;
+    out.ierrors = s.ierrors;
+    out.oerrors = s.oerrors;
+    out.rx_nombuf = s.rx_nombuf;
+  }
+  return out;
+}
+
+void PortSet::StopAll() {
+  for (size_t i = 0; i < port_ids_.size(); ++i) {
+    if (started_[i]) (void)rte_eth_dev_stop(port_ids_[i]);
+    if (configured_[i]) (void)rte_eth_dev_close(port_ids_[i]);
+    started_[i] = configured_[i] = false;
+  }
+}
+
+}  // namespace ingestd::dataplane

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// parse: fills each packet's PktMeta view; malformed frames are dropped under their verdict.
+#pragma once
+
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "drop_sink.hpp"
+#include "ingestd/packet/mbuf_meta.hpp"
+#include "ingestd/packet/parse.hpp"
+
+namespace ingestd::stages {
+
+/// Packets ahead whose first data line is prefetched: about one parse
+/// (~30-60 cycles) times three covers an L2/L3 miss without evicting the burst.
+inline constexpr uint16_t kParsePrefetchAhead = 3;
+
+/// Parses `pkts[0..n)` in place, keeping well-formed packets in order at the
+/// front. Returns how many remain. Ownership: malformed mbufs are freed.
+inline uint16_t ParseBurst(rte_mbuf** pkts, uint16_t n, DropSink& drops) noexcept {
+  for (uint16_t i = 0; i < n && i < kParsePrefetchAhead; ++i)
+    rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+  uint16_t kept = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + kParsePrefetchAhead < n)
+      rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kParsePrefetchAhead], void*));
+    rte_mbuf* m = pkts[i];
+    const packet::ParseVerdict v = packet::ParseFrame(rte_pktmbuf_mtod(m, const uint8_t*),
+                                                      m->data_len, m->pkt_len, packet::Meta(m));
+    if (v == packet::ParseVerdict::kOk) [[likely]] {
+      pkts[kept++] = m;
+    } else {
+      drops.Drop(m, stats::DropSlot(v));
+    }
+  }
+  return kept;
+}
+
+}  // namespace ingestd::stages

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Pipeline construction and launch (control path).
+#include "ingestd/stages/pipeline.hpp"
+
+#include <new>
+
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include <fmt/format.h>
+
+#include "ingestd/dataplane/ports.hpp"
+#include "segment_plan.hpp"
+
+namespace ingestd::stages {
+
+using dataplane::Status;
+
+namespace {
+
+template <typename T>
+T* NewOnSocket(const char* what, int socket) {
+  void* mem = rte_zmalloc_socket(what, sizeof(T), RTE_CACHE_LINE_SIZE, socket);
+  return mem ? new (mem) T() : nullptr;
+}
+
+template <typename T>
+void DeleteOnSocket(T* p) {
+  if (p == nullptr) return;
+  p->~T();
+  rte_free(p);
+}
+
+int LaunchTrampoline(void* arg) {
+  auto* plan = static_cast<SegmentPlan*>(arg);
+  return plan->run(*plan);
+}
+
+rte_ether_addr ToEther(const config::MacAddress& mac) {
+  rte_ether_addr a;
+  for (unsigned i = 0; i < RTE_ETHER_ADDR_LEN; ++i) a.addr_bytes[i] = mac.bytes[i];
+  return a;
+}
+
+}  // namespace
+
+Pipeline::Pipeline() : control_(std::make_unique<RunControl>()) {}
+
+Pipeline::~Pipeline() {
+  Wait();
+  for (SegmentPlan* p : plans_) DeleteOnSocket(p);
+  for (rte_ring* r : rings_) rte_ring_free(r);
+  DeleteOnSocket(routes_);
+  DeleteOnSocket(encode_);
+}
+
+Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSet& ports) {
+  routes_ = NewOnSocket<RouteTable>("ingestd_routes", SOCKET_ID_ANY);
+  encode_ = NewOnSocket<EncodeTable>("ingestd_encode", SOCKET_ID_ANY);
+  if (routes_ == nullptr || encode_ == nullptr)
+    return Status::Error(ENOMEM, "cannot allocate the route tables; raise eal.memory_mb");
+
+  for (auto& row : routes_->out)
+    for (uint16_t& out : row) out = config::kDropRoute;
+  for (const config::RouteConfig& r : cfg.routes) {
+    const uint16_t in = ports.PortId(r.in_port);
+    const uint16_t out = r.out_port == config::kDropRoute ? config::kDropRoute : ports.PortId(r.out_port);
+    const uint16_t queues = cfg.ports[r.in_port].rx_queues;
+    for (uint16_t q = 0; q < queues; ++q)
+      if (!r.in_queue || *r.in_queue == q) routes_->out[in][q] = out;
+  }
+  for (size_t i = 0; i < cfg.ports.size(); ++i) {
+    const config::PortConfig& p = cfg.ports[i];
+    EncodeTable::PortRewrite& rw = encode_->port[ports.PortId(i)];
+    if (p.set_src_mac) rw = {true, rw.set_dst, ToEther(*p.set_src_mac), rw.dst};
+    if (p.set_dst_mac) rw = {rw.set_src, true, rw.src, ToEther(*p.set_dst_mac)};
+  }
+
+  for (unsigned c = 0; c < cfg.pipeline.chains.size(); ++c) {
+    const config::ChainConfig& chain = cfg.pipeline.chains[c];
+    if (chain.rx.size() > kMaxRxQueuesPerChain)
+      return Status::Error(EINVAL, fmt::format("chain {} polls more than {} RX queues", c, kMaxRxQueuesPerChain));
+    SegmentPlan* previous = nullptr;
+    for (unsigned s = 0; s < chain.segments.size(); ++s) {
+      const config::SegmentConfig& seg = chain.segments[s];
+      const int socket = static_cast<int>(rte_lcore_to_socket_id(seg.lcore));
+      auto* plan = NewOnSocket<SegmentPlan>("ingestd_segment", socket);
+      if (plan == nullptr)
+        return Status::Error(ENOMEM, fmt::format("cannot allocate lcore {}'s plan; raise eal.memory_mb", seg.lcore));
+      plans_.push_back(plan);
+      plan->run = SegmentEntry(seg.first, seg.last);
+      plan->first = seg.first;
+      plan->last = seg.last;
+      plan->lcore = seg.lcore;
+      plan->chain = c;
+      plan->burst = cfg.pipeline.burst;
+      plan->tx_retries = cfg.pipeline.tx_retries;
+      plan->tx_queue = static_cast<uint16_t>(c);
+      plan->ring_policy = chain.ring_policy;
+      plan->routes = routes_;
+      plan->encode = encode_;
+      plan->control = control_.get();
+      if (seg.first == config::Stage::kRx) {
+        for (const config::RxQueueRef& q : chain.rx)
+          plan->rx[plan->rx_count++] = RxQueue{ports.PortId(q.port), q.queue};
+      }
+      if (previous != nullptr) {
+        const std::string name = fmt::format("ingestd_c{}_s{}", c, s);
+        rte_ring* ring = rte_ring_create(name.c_str(), chain.ring_size, socket,
+                                         RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (ring == nullptr) {
+          return Status::Error(rte_errno, fmt::format("cannot create ring {} ({} slots): {}", name,
+                                                      chain.ring_size, rte_strerror(rte_errno)));
+        }
+        rings_.push_back(ring);
+        previous->out_ring = ring;
+        plan->in_ring = ring;
+        plan->upstream_done = &previous->done;
+      }
+      previous = plan;
+    }
+  }
+  return Status::Ok();
+}
+
+void Pipeline::SetPacketLimit(uint64_t packets) noexcept {
+  control_->rx_limited = true;
+  control_->rx_budget.store(static_cast<int64_t>(packets), std::memory_order_relaxed);
+}
+
+Status Pipeline::Launch() {
+  for (SegmentPlan* plan : plans_) {
+    if (!rte_lcore_is_enabled(plan->lcore) || plan->lcore == rte_get_main_lcore()) {
+      return Status::Error(EINVAL, fmt::format("lcore {} is not an enabled worker lcore", plan->lcore));
+    }
+    if (int rc = rte_eal_remote_launch(LaunchTrampoline, plan, plan->lcore); rc != 0) {
+      StopRx();
+      return Status::Error(-rc, fmt::format("cannot launch lcore {}: {}", plan->lcore, rte_strerror(-rc)));
+    }
+    launched_.push_back(plan->lcore);
+  }
+  return Status::Ok();
+}
+
+void Pipeline::StopRx() noexcept { control_->stop_rx.store(true, std::memory_order_relaxed); }
+
+void Pipeline::Wait() {
+  for (unsigned lcore : launched_) rte_eal_wait_lcore(lcore);
+  launched_.clear();
+}
+
+uint64_t Pipeline::ReceivedPackets() const noexcept {
+  uint64_t n = 0;
+  for (const SegmentPlan* p : plans_) n += p->counters.rx_pkts.Load();
+  return n;
+}
+
+std::vector<Pipeline::LcoreView> Pipeline::Lcores() const {
+  std::vector<LcoreView> out;
+  for (const SegmentPlan* p : plans_) out.push_back({p->lcore, p->chain, p->first, p->last, &p->counters});
+  return out;
+}
+
+}  // namespace ingestd::stages

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The hand-off between two lcores: an SP/SC rte_ring of mbuf pointers.
+#pragma once
+
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "drop_sink.hpp"
+#include "idle_backoff.hpp"
+
+namespace ingestd::stages {
+
+/// Enqueues `pkts[0..n)` for the next lcore. On a full ring the drop policy
+/// frees the rest as ring_full; backpressure retries until the consumer makes
+/// room (it never exits before its producer, so this ends).
+inline void EnqueueBurst(const SegmentPlan& plan, rte_mbuf** pkts, uint16_t n,
+                         stats::LcoreCounters& c, DropSink& drops) noexcept {
+  uint16_t done = static_cast<uint16_t>(
+      rte_ring_sp_enqueue_burst(plan.out_ring, reinterpret_cast<void* const*>(pkts), n, nullptr));
+  if (done < n) [[unlikely]] {
+    c.ring_full_events.Add(1);
+    if (plan.ring_policy == config::RingPolicy::kDrop) {
+      drops.DropBurst(pkts + done, n - done, stats::DropSlot(stats::OtherDrop::kRingFull));
+    } else {
+      IdleBackoff wait;
+      while (done < n) {
+        wait.Idle(c);
+        done += static_cast<uint16_t>(rte_ring_sp_enqueue_burst(
+            plan.out_ring, reinterpret_cast<void* const*>(pkts + done), n - done, nullptr));
+      }
+    }
+  }
+  c.ring_out_pkts.Add(done);
+}
+
+/// Dequeues up to `plan.burst` packets from the previous lcore.
+inline uint16_t DequeueBurst(const SegmentPlan& plan, rte_mbuf** pkts) noexcept {
+  return static_cast<uint16_t>(rte_ring_sc_dequeue_burst(
+      plan.in_ring, reinterpret_cast<void**>(pkts), plan.burst, nullptr));
+}
+
+}  // namespace ingestd::stages

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// What one lcore runs: its stages, inputs, outputs and counters. Built on the
+// control path, read-only on the lcore except for its counters and done flag.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include <rte_config.h>
+#include <rte_ether.h>
+
+#include "ingestd/config/config.hpp"
+#include "ingestd/stats/counters.hpp"
+
+struct rte_ring;
+
+namespace ingestd::stages {
+
+using config::Stage;
+
+/// Bursts are at most 64 packets: enough to amortise a PMD call and a ring
+/// operation, small enough that a burst's mbuf headers and metadata stay in L1.
+inline constexpr uint16_t kMaxBurst = 64;
+inline constexpr unsigned kMaxRxQueuesPerChain = 64;
+inline constexpr unsigned kMaxPorts = RTE_MAX_ETHPORTS;
+inline constexpr unsigned kMaxQueuesPerPort = 64;
+
+/// Shared by the main thread (writer) and every lcore (readers).
+struct RunControl {
+  std::atomic<bool> stop_rx{false};
+  /// Packets still to receive when a limit is set (--packets): RX reserves
+  /// from it before each burst so the total never exceeds the limit.
+  std::atomic<int64_t> rx_budget{0};
+  bool rx_limited = false;
+};
+
+/// Port map, indexed by DPDK port id and RX queue: output port id or kDropRoute.
+struct RouteTable {
+  uint16_t out[kMaxPorts][kMaxQueuesPerPort];
+};
+
+/// Encode-stage rewrites, indexed by output port id.
+struct EncodeTable {
+  struct PortRewrite {
+    bool set_src = false;
+    bool set_dst = false;
+    rte_ether_addr src{};
+    rte_ether_addr dst{};
+  };
+  PortRewrite port[kMaxPorts];
+};
+
+struct RxQueue {
+  uint16_t port_id;
+  uint16_t queue;
+};
+
+struct SegmentPlan;
+using SegmentFn = int (*)(SegmentPlan& plan) noexcept;
+
+struct alignas(RTE_CACHE_LINE_SIZE) SegmentPlan {
+  // Read-only after launch.
+  SegmentFn run = nullptr;
+  Stage first = Stage::kRx;
+  Stage last = Stage::kTx;
+  unsigned lcore = 0;
+  unsigned chain = 0;
+  uint16_t burst = 32;
+  uint16_t tx_retries = 4;
+  uint16_t tx_queue = 0;  // this chain's TX queue on every output port
+  uint16_t rx_count = 0;
+  RxQueue rx[kMaxRxQueuesPerChain] = {};
+  rte_ring* in_ring = nullptr;   // from the previous segment, when first != kRx
+  rte_ring* out_ring = nullptr;  // to the next segment, when last != kTx
+  config::RingPolicy ring_policy = config::RingPolicy::kDrop;
+  const RouteTable* routes = nullptr;
+  const EncodeTable* encode = nullptr;
+  RunControl* control = nullptr;
+  const std::atomic<bool>* upstream_done = nullptr;  // previous segment's `done`
+
+  // Written by this lcore only.
+  alignas(RTE_CACHE_LINE_SIZE) std::atomic<bool> done{false};
+  stats::LcoreCounters counters;
+};
+
+/// The loop for `plan.first..plan.last` (one template instance per span).
+SegmentFn SegmentEntry(Stage first, Stage last) noexcept;
+
+}  // namespace ingestd::stages
