@@ -81,8 +81,9 @@ struct MacAddress {
 
 struct PortConfig {
   std::string name;
-  /// Either a PCI address ("0000:01:00.0") or a DPDK virtual device name
-  /// ("net_pcap0", "net_ring1", "net_null0", ...).
+  /// Either a PCI address ("0000:01:00.0"; written "01:00.0" it is stored with
+  /// its domain, lowercase, as DPDK names the port) or a DPDK virtual device
+  /// name ("net_pcap0", "net_ring1", "net_null0", ...).
   std::string device;
   bool is_pci = false;
   /// Virtual device arguments, in file order. Empty for PCI devices.
@@ -171,6 +172,17 @@ struct RuntimeConfig {
   std::optional<uint16_t> FindPort(const std::string& name) const;
 };
 
+/// Facts about the host that validation checks against. Tests inject them so
+/// results do not depend on the machine; the default reads this host.
+struct LoadOptions {
+  /// CPUs an lcore may be pinned to. Unset: HostCpus().
+  std::optional<std::vector<unsigned>> cpus;
+};
+
+/// CPUs this process may run on (sched_getaffinity, else the online list
+/// in sysfs), ascending. Never empty: falls back to {0}.
+std::vector<unsigned> HostCpus();
+
 /// Loads and validates `path` completely. Throws ConfigErrors (every error
 /// found, each "file:line:col: message") or ConfigError for an unreadable
 /// file. Touches nothing but the file: safe before EAL starts.
@@ -179,5 +191,10 @@ RuntimeConfig LoadConfig(const std::string& path);
 /// Same, from text (tests, --check-config on stdin). `source` names it in errors.
 RuntimeConfig LoadConfigFromString(const std::string& text, const std::string& source,
                                    const std::string& base_dir = ".");
+
+/// As above, checking CPUs against `options` instead of this host.
+RuntimeConfig LoadConfig(const std::string& path, const LoadOptions& options);
+RuntimeConfig LoadConfigFromString(const std::string& text, const std::string& source,
+                                   const std::string& base_dir, const LoadOptions& options);
 
 }  // namespace ingestd::config

@@ -1,0 +1,940 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// YAML -> typed config: types, ranges, names and references, each error at its line:col.
+#include <charconv>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "diagnostics.hpp"
+#include "loader.hpp"
+
+namespace ingestd::config::internal {
+namespace {
+
+// Limits of the DPDK build we run on (Debian 12's 22.11: RTE_MAX_LCORE 128,
+// RTE_MAX_ETHPORTS 32). Kept here so the config library needs no DPDK headers.
+constexpr uint64_t kMaxLcore = 127;
+constexpr size_t kMaxPorts = 32;
+// sched_setaffinity's CPU_SETSIZE.
+constexpr uint64_t kMaxCpu = 1023;
+
+const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes"};
+const std::vector<std::string> kEalKeys = {"main_lcore", "main_cpu",  "memory_mb",
+                                           "file_prefix", "hugepages", "log_level"};
+const std::vector<std::string> kPortKeys = {"name",    "device",  "args",        "rx_queues",
+                                            "tx_queues", "rx_desc", "tx_desc",     "mtu",
+                                            "promiscuous", "set_src_mac", "set_dst_mac"};
+const std::vector<std::string> kPipelineKeys = {"burst", "tx_retries", "mempool", "chains"};
+const std::vector<std::string> kMempoolKeys = {"mbufs", "cache", "data_room"};
+const std::vector<std::string> kChainKeys = {"rx", "ring_size", "ring_policy", "segments"};
+const std::vector<std::string> kSegmentKeys = {"lcore", "cpu", "stages"};
+const std::vector<std::string> kRouteKeys = {"from", "to"};
+
+const std::vector<std::string> kHugepageModes = {"auto", "require", "off"};
+const std::vector<std::string> kLogLevels = {"emerg",   "alert",  "crit", "error",
+                                             "warning", "notice", "info", "debug"};
+const std::vector<std::string> kRingPolicies = {"drop", "backpressure"};
+const std::vector<std::string> kStageNameList(kStageNames, kStageNames + kStageCount);
+
+constexpr std::string_view kStageOrder = "stages run in the order rx, parse, process, encode, tx";
+
+Mark MarkOf(const YAML::Node& node) {
+  const YAML::Mark m = node.Mark();
+  if (m.is_null()) return {};
+  // yaml-cpp counts from 0.
+  return {m.line + 1, m.column + 1};
+}
+
+// Escapes control bytes (a "\0" in YAML yields a real NUL) so messages stay one line.
+std::string Printable(std::string_view s) {
+  constexpr size_t kMaxShown = 60;
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (out.size() > kMaxShown) out = out.substr(0, kMaxShown - 3) + "...";
+  return out;
+}
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar:
+      return fmt::format("'{}'", Printable(node.Scalar()));
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    default:
+      return "nothing";
+  }
+}
+
+bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+uint64_t NearestPowerOfTwo(uint64_t v, uint64_t lo, uint64_t hi) {
+  uint64_t up = lo;
+  while (up < v && up < hi) up <<= 1;
+  const uint64_t down = up > lo ? up >> 1 : up;
+  return (v - down < up - v) ? down : up;
+}
+
+bool IsHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// [A-Za-z][A-Za-z0-9_-]{0,31}
+bool IsPortName(std::string_view s) {
+  if (s.empty() || s.size() > 32 || !(IsLower(s[0]) || IsUpper(s[0]))) return false;
+  for (char c : s) {
+    if (!(IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+// [a-z][a-z0-9_]*
+bool IsArgKey(std::string_view s) {
+  if (s.empty() || !IsLower(s[0])) return false;
+  for (char c : s) {
+    if (!(IsLower(c) || IsDigit(c) || c == '_')) return false;
+  }
+  return true;
+}
+
+// net_ followed by a driver name and instance: net_pcap0, net_af_packet1.
+bool IsVdevName(std::string_view s) {
+  return s.size() > 4 && s.starts_with("net_") && IsArgKey(s.substr(4));
+}
+
+// DDDD:BB:DD.F or BB:DD.F; returns the full lowercase form DPDK names ports by.
+std::optional<std::string> NormalizePci(std::string_view s) {
+  std::string full(s.size() == 7 ? "0000:" : "");
+  full += s;
+  if (full.size() != 12) return std::nullopt;
+  for (size_t i = 0; i < full.size(); ++i) {
+    const char c = full[i];
+    if (i == 4 || i == 7) {
+      if (c != ':') return std::nullopt;
+    } else if (i == 10) {
+      if (c != '.') return std::nullopt;
+    } else if (i == 11) {
+      if (c < '0' || c > '7') return std::nullopt;
+    } else if (!IsHex(c)) {
+      return std::nullopt;
+    }
+  }
+  for (char& c : full) c = static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+  return full;
+}
+
+// Why `v` cannot be handed to DPDK as one argument, or nullopt if it can.
+// Values travel as single argv items, but EAL re-splits device strings
+// ("net_pcap0,k=v,k=v") and reads leading dashes as options.
+std::optional<std::string> UnsafeReason(std::string_view v) {
+  if (v.empty()) return "it is empty";
+  for (char c : v) {
+    if (c == '\0') return "a NUL byte would cut the argument short";
+    if (c == ',') return "a ',' would add a device argument";
+    if (c == '=') return "a '=' would end the value early (DPDK splits key=value pairs on '=')";
+    if (c == ';') return "a ';' separates sections of a DPDK device string";
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return "control characters (tab, newline, ...) are not allowed";
+    }
+  }
+  if (v.front() == '-') return "a leading '-' would be read as an option";
+  if (v.front() == '[') return "a leading '[' starts a DPDK list value";
+  return std::nullopt;
+}
+
+std::optional<MacAddress> ParseMac(std::string_view s) {
+  if (s.size() != 17) return std::nullopt;
+  MacAddress mac;
+  for (size_t i = 0; i < 6; ++i) {
+    const size_t at = i * 3;
+    if (!IsHex(s[at]) || !IsHex(s[at + 1]) || (i < 5 && s[at + 2] != ':')) return std::nullopt;
+    unsigned value = 0;
+    std::from_chars(s.data() + at, s.data() + at + 2, value, 16);
+    mac.bytes[i] = static_cast<uint8_t>(value);
+  }
+  return mac;
+}
+
+/// One key: value pair of a mapping.
+struct Field {
+  std::string key;
+  YAML::Node value;
+  Mark key_at;
+  // The value's position. yaml-cpp marks an empty value at the next token,
+  // possibly lines away, so an empty value points at its key instead.
+  Mark at;
+};
+
+/// Reads a mapping with a fixed key set: reports duplicates and (on Finish)
+/// unknown keys with a suggestion.
+class MapReader {
+ public:
+  MapReader(Diagnostics& diag, const YAML::Node& node, std::string_view what,
+            const std::vector<std::string>& keys, Mark at)
+      : diag_(diag), keys_(keys), at_(at) {
+    if (!node.IsMap()) {
+      diag_.Error(at, fmt::format("expected a mapping for {}, got {}", what, Describe(node)));
+      return;
+    }
+    is_map_ = true;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const Mark key_at = MarkOf(it->first);
+      if (!it->first.IsScalar()) {
+        diag_.Error(key_at, fmt::format("expected a key name, got {}", Describe(it->first)));
+        continue;
+      }
+      Field f{it->first.Scalar(), it->second, key_at,
+              it->second.IsNull() ? key_at : MarkOf(it->second)};
+      auto found = fields_.find(f.key);
+      if (found != fields_.end()) {
+        diag_.Error(key_at, fmt::format("duplicate key '{}'", Printable(f.key)),
+                    fmt::format("it is first given at line {}", found->second.key_at.line));
+        continue;
+      }
+      fields_.emplace(f.key, f);
+    }
+  }
+
+  bool is_map() const { return is_map_; }
+
+  const Field* Get(const std::string& key) const {
+    auto it = fields_.find(key);
+    return it == fields_.end() ? nullptr : &it->second;
+  }
+
+  const Field* Require(const std::string& key, std::string_view context) {
+    const Field* f = Get(key);
+    if (f == nullptr && is_map_) {
+      diag_.Error(at_, fmt::format("missing required key '{}' {}", key, context));
+    }
+    return f;
+  }
+
+  /// Reports keys that are not in the schema; `context` reads "in port 'wire'".
+  void Finish(std::string_view context) {
+    for (const auto& [key, f] : fields_) {
+      if (std::find(keys_.begin(), keys_.end(), key) != keys_.end()) continue;
+      std::string hint = DidYouMean(key, keys_);
+      if (hint.empty()) hint = "known keys: " + JoinNames(keys_);
+      diag_.Error(f.key_at, fmt::format("unknown key '{}' {}", Printable(key), context), hint);
+    }
+  }
+
+ private:
+  Diagnostics& diag_;
+  const std::vector<std::string>& keys_;
+  Mark at_;
+  bool is_map_ = false;
+  std::map<std::string, Field> fields_;
+};
+
+/// "port:queue" or "port", as written in chains' rx lists and routes' from.
+struct QueueRef {
+  uint16_t port = 0;
+  std::optional<uint16_t> queue;
+};
+
+class Loader {
+ public:
+  Loader(Diagnostics& diag, std::filesystem::path base_dir, Parsed& out)
+      : diag_(diag), base_dir_(std::move(base_dir)), out_(out) {}
+
+  void Run(const YAML::Node& root) {
+    out_.root = MarkOf(root);
+    if (!out_.root.line) out_.root = {1, 1};
+    if (root.IsNull() || !root.IsDefined()) {
+      diag_.Error({1, 1}, "the file is empty", "a config needs ports, pipeline and routes");
+      return;
+    }
+    MapReader r(diag_, root, "the configuration", kTopKeys, out_.root);
+    if (!r.is_map()) return;
+    ParseEal(r.Get("eal"));
+    ParsePorts(r.Require("ports", "at the top level"));
+    ParsePipeline(r.Require("pipeline", "at the top level"));
+    ParseRoutes(r.Require("routes", "at the top level"));
+    r.Finish("at the top level");
+  }
+
+ private:
+  // --- scalar readers: each reports its own error and returns nullopt ---
+
+  std::optional<uint64_t> Uint(const Field& f, uint64_t lo, uint64_t hi) {
+    if (!f.value.IsScalar()) {
+      diag_.Error(f.at, fmt::format("{}: expected an integer, got {}", f.key, Describe(f.value)));
+      return std::nullopt;
+    }
+    const std::string& s = f.value.Scalar();
+    std::string_view digits(s);
+    const bool negative = digits.starts_with('-');
+    if (negative || digits.starts_with('+')) digits.remove_prefix(1);
+    bool all_digits = !digits.empty();
+    for (char c : digits) all_digits = all_digits && IsDigit(c);
+    if (!all_digits) {
+      diag_.Error(f.at, fmt::format("{}: expected an integer, got '{}'", f.key, Printable(s)));
+      return std::nullopt;
+    }
+    uint64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    const bool zero = ec == std::errc() && v == 0;
+    if (ec != std::errc() || (negative && !zero) || v < lo || v > hi) {
+      diag_.Error(f.at, fmt::format("{} {} is out of range {}..{}", f.key, s, lo, hi));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<uint64_t> PowerOfTwo(const Field& f, uint64_t lo, uint64_t hi) {
+    std::optional<uint64_t> v = Uint(f, lo, hi);
+    if (v && !IsPowerOfTwo(*v)) {
+      diag_.Error(f.at, fmt::format("{} {} is not a power of two", f.key, *v),
+                  fmt::format("use {}", NearestPowerOfTwo(*v, lo, hi)));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<bool> Bool(const Field& f) {
+    if (f.value.IsScalar()) {
+      const std::string& s = f.value.Scalar();
+      if (s == "true" || s == "True" || s == "TRUE") return true;
+      if (s == "false" || s == "False" || s == "FALSE") return false;
+    }
+    // yes/no/on/off are YAML 1.1 booleans some readers accept and others do
+    // not: insist on the unambiguous spelling.
+    diag_.Error(f.at, fmt::format("{}: expected true or false, got {}", f.key, Describe(f.value)));
+    return std::nullopt;
+  }
+
+  std::optional<std::string> String(const Field& f) {
+    if (!f.value.IsScalar()) {
+      diag_.Error(f.at, f.value.IsNull()
+                            ? fmt::format("{}: expected a value", f.key)
+                            : fmt::format("{}: expected a string, got {}", f.key, Describe(f.value)));
+      return std::nullopt;
+    }
+    return f.value.Scalar();
+  }
+
+  std::optional<size_t> Choice(const Field& f, const std::vector<std::string>& names) {
+    std::optional<std::string> s = String(f);
+    if (!s) return std::nullopt;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (*s == names[i]) return i;
+    }
+    std::string hint = DidYouMean(*s, names);
+    diag_.Error(f.at, fmt::format("{} must be one of {}, got '{}'", f.key, JoinNames(names),
+                                  Printable(*s)),
+                hint);
+    return std::nullopt;
+  }
+
+  bool List(const Field& f) {
+    if (f.value.IsSequence()) return true;
+    diag_.Error(f.at, fmt::format("{}: expected a list, got {}", f.key, Describe(f.value)));
+    return false;
+  }
+
+  std::optional<MacAddress> Mac(const Field& f) {
+    std::optional<std::string> s = String(f);
+    if (!s) return std::nullopt;
+    std::optional<MacAddress> mac = ParseMac(*s);
+    if (!mac) {
+      diag_.Error(f.at, fmt::format("{}: '{}' is not a MAC address", f.key, Printable(*s)),
+                  "write six hex bytes separated by ':', e.g. 02:00:00:00:00:01");
+    }
+    return mac;
+  }
+
+  template <typename T>
+  void Set(const Field* f, T& dst, uint64_t lo, uint64_t hi) {
+    if (f == nullptr) return;
+    if (std::optional<uint64_t> v = Uint(*f, lo, hi)) dst = static_cast<T>(*v);
+  }
+
+  template <typename T>
+  void SetPowerOfTwo(const Field* f, T& dst, uint64_t lo, uint64_t hi) {
+    if (f == nullptr) return;
+    if (std::optional<uint64_t> v = PowerOfTwo(*f, lo, hi)) dst = static_cast<T>(*v);
+  }
+
+  // --- sections ---
+
+  void ParseEal(const Field* field) {
+    const size_t before = diag_.count();
+    EalConfig& eal = out_.cfg.eal;
+    out_.main_lcore = out_.main_cpu = out_.memory_mb = out_.root;
+    if (field != nullptr) {
+      MapReader r(diag_, field->value, "eal", kEalKeys, field->at);
+      if (r.is_map()) {
+        out_.main_lcore = out_.main_cpu = out_.memory_mb = field->at;
+        if (const Field* f = r.Get("main_lcore")) {
+          Set(f, eal.main_lcore, 0, kMaxLcore);
+          out_.main_lcore = out_.main_cpu = f->at;
+        }
+        eal.main_cpu = eal.main_lcore;
+        if (const Field* f = r.Get("main_cpu")) {
+          Set(f, eal.main_cpu, 0, kMaxCpu);
+          out_.main_cpu = f->at;
+          out_.main_cpu_given = true;
+        }
+        if (const Field* f = r.Get("memory_mb")) {
+          Set(f, eal.memory_mb, 16, 1048576);
+          out_.memory_mb = f->at;
+        }
+        if (const Field* f = r.Get("file_prefix")) ParseFilePrefix(*f);
+        if (const Field* f = r.Get("hugepages")) {
+          constexpr HugepageMode kModes[] = {HugepageMode::kAuto, HugepageMode::kRequire,
+                                             HugepageMode::kOff};
+          if (std::optional<size_t> i = Choice(*f, kHugepageModes)) eal.hugepages = kModes[*i];
+        }
+        if (const Field* f = r.Get("log_level")) {
+          if (std::optional<size_t> i = Choice(*f, kLogLevels)) eal.log_level = kLogLevels[*i];
+        }
+        r.Finish("in eal");
+      }
+    }
+    out_.eal_ok = diag_.count() == before;
+  }
+
+  void ParseFilePrefix(const Field& f) {
+    std::optional<std::string> s = String(f);
+    if (!s) return;
+    if (std::optional<std::string> why = UnsafeReason(*s)) {
+      diag_.Error(f.at, fmt::format("file_prefix '{}' is rejected: {}", Printable(*s), *why),
+                  "use letters, digits, '_' and '-' (not first), at most 64");
+      return;
+    }
+    bool ok = s->size() <= 64;
+    for (char c : *s) ok = ok && (IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c == '-');
+    if (!ok) {
+      diag_.Error(f.at,
+                  fmt::format("file_prefix '{}' is rejected: it names files and shared memory, "
+                              "so only letters, digits, '_' and '-' are allowed",
+                              Printable(*s)),
+                  "at most 64 characters, not starting with '-'");
+      return;
+    }
+    out_.cfg.eal.file_prefix = *s;
+  }
+
+  void ParsePorts(const Field* field) {
+    const size_t before = diag_.count();
+    if (field != nullptr && List(*field)) {
+      if (field->value.size() == 0) {
+        diag_.Error(field->at, "ports: at least one port is needed");
+      } else if (field->value.size() > kMaxPorts) {
+        diag_.Error(field->at, fmt::format("ports: {} ports listed, DPDK supports at most {}",
+                                           field->value.size(), kMaxPorts));
+      } else {
+        for (const YAML::Node& node : field->value) ParsePort(node);
+      }
+    }
+    out_.ports_ok = diag_.count() == before;
+  }
+
+  void ParsePort(const YAML::Node& node) {
+    const size_t before = diag_.count();
+    PortConfig p;
+    PortMarks pm;
+    p.mark = MarkOf(node);
+    MapReader r(diag_, node, "a port", kPortKeys, p.mark);
+    if (!r.is_map()) return;
+
+    std::string context = "in a port";
+    bool named = false;
+    if (const Field* f = r.Require("name", "in a port")) {
+      if (std::optional<std::string> name = String(*f)) {
+        p.name = *name;
+        if (!IsPortName(*name)) {
+          diag_.Error(f->at, fmt::format("port name '{}' is not valid", Printable(*name)),
+                      "start with a letter, then letters, digits, '_' or '-', at most 32");
+          rejected_names_.insert(*name);
+        } else if (*name == "drop") {
+          diag_.Error(f->at, "port name 'drop' is reserved: routes use it to drop frames");
+          rejected_names_.insert(*name);
+        } else if (auto dup = port_names_.find(*name); dup != port_names_.end()) {
+          diag_.Error(f->at, fmt::format("duplicate port name '{}'", *name),
+                      fmt::format("it is first defined at line {}", dup->second.line));
+        } else {
+          port_names_.emplace(*name, f->at);
+          named = true;
+        }
+        context = fmt::format("in port '{}'", Printable(*name));
+      }
+    }
+
+    if (const Field* f = r.Require("device", context)) ParseDevice(*f, p);
+    if (const Field* f = r.Get("args")) {
+      if (p.is_pci) {
+        diag_.Error(f->key_at,
+                    fmt::format("args are not allowed for PCI device '{}'", p.device),
+                    "device arguments are for virtual devices (net_*)");
+      } else {
+        ParseDeviceArgs(*f, p);
+      }
+    }
+    Set(r.Get("rx_queues"), p.rx_queues, 0, 64);
+    pm.tx_queues = p.mark;
+    if (const Field* f = r.Get("tx_queues")) {
+      Set(f, p.tx_queues, 1, 64);
+      pm.tx_queues = f->at;
+    }
+    SetPowerOfTwo(r.Get("rx_desc"), p.rx_desc, 64, 32768);
+    SetPowerOfTwo(r.Get("tx_desc"), p.tx_desc, 64, 32768);
+    pm.mtu = p.mark;
+    if (const Field* f = r.Get("mtu")) {
+      if (std::optional<uint64_t> v = Uint(*f, 68, 9600)) p.mtu = static_cast<uint16_t>(*v);
+      pm.mtu = f->at;
+    }
+    if (const Field* f = r.Get("promiscuous")) {
+      if (std::optional<bool> v = Bool(*f)) p.promiscuous = *v;
+    }
+    if (const Field* f = r.Get("set_src_mac")) p.set_src_mac = Mac(*f);
+    if (const Field* f = r.Get("set_dst_mac")) p.set_dst_mac = Mac(*f);
+    r.Finish(context);
+
+    pm.ok = diag_.count() == before;
+    if (named) port_index_.emplace(p.name, static_cast<uint16_t>(out_.cfg.ports.size()));
+    out_.cfg.ports.push_back(std::move(p));
+    out_.ports.push_back(pm);
+  }
+
+  void ParseDevice(const Field& f, PortConfig& p) {
+    std::optional<std::string> s = String(f);
+    if (!s) return;
+    if (std::optional<std::string> pci = NormalizePci(*s)) {
+      p.device = *pci;
+      p.is_pci = true;
+    } else if (IsVdevName(*s)) {
+      p.device = *s;
+    } else {
+      std::string hint = "a PCI address (0000:01:00.0 or 01:00.0) or a vdev name such as net_pcap0";
+      if (s->find(',') != std::string::npos) {
+        hint = "give device arguments under 'args:', one key each (e.g. args: {rx_pcap: in.pcap})";
+      }
+      diag_.Error(f.at,
+                  fmt::format("device '{}' is not a PCI address or a virtual device name",
+                              Printable(*s)),
+                  hint);
+      return;
+    }
+    if (auto dup = devices_.find(p.device); dup != devices_.end()) {
+      diag_.Error(f.at, fmt::format("device '{}' is already used by another port", p.device),
+                  fmt::format("it is first used at line {}", dup->second.line));
+      return;
+    }
+    devices_.emplace(p.device, f.at);
+  }
+
+  void ParseDeviceArgs(const Field& field, PortConfig& p) {
+    if (!field.value.IsMap()) {
+      diag_.Error(field.at, fmt::format("args: expected a mapping, got {}", Describe(field.value)),
+                  "one key per device argument, e.g. rx_pcap: in.pcap");
+      return;
+    }
+    std::map<std::string, Mark> seen;
+    for (auto it = field.value.begin(); it != field.value.end(); ++it) {
+      const Mark key_at = MarkOf(it->first);
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+      if (!IsArgKey(key)) {
+        diag_.Error(key_at, fmt::format("device argument key {} is not valid", Describe(it->first)),
+                    "keys are lowercase letters, digits and '_', starting with a letter");
+        continue;
+      }
+      if (auto dup = seen.find(key); dup != seen.end()) {
+        diag_.Error(key_at, fmt::format("duplicate key '{}'", key),
+                    fmt::format("it is first given at line {}", dup->second.line));
+        continue;
+      }
+      seen.emplace(key, key_at);
+      const Mark at = it->second.IsNull() ? key_at : MarkOf(it->second);
+      if (!it->second.IsScalar()) {
+        diag_.Error(at, fmt::format("device argument '{}' needs a single value, got {}", key,
+                                    Describe(it->second)));
+        continue;
+      }
+      std::string value = it->second.Scalar();
+      if (std::optional<std::string> why = UnsafeReason(value)) {
+        diag_.Error(at, fmt::format("device argument {} '{}' is rejected: {}", key,
+                                    Printable(value), *why));
+        continue;
+      }
+      if (IsPathArg(key)) {
+        std::filesystem::path path(value);
+        if (path.is_relative()) path = base_dir_ / path;
+        value = path.lexically_normal().string();
+        // The directory comes from outside the file: it must obey the same rules.
+        if (std::optional<std::string> why = UnsafeReason(value)) {
+          diag_.Error(at, fmt::format("device argument {} resolves to '{}', which is rejected: {}",
+                                      key, Printable(value), *why),
+                      "move the config or use an absolute path");
+          continue;
+        }
+      }
+      p.args.push_back({key, std::move(value)});
+    }
+  }
+
+  static bool IsPathArg(std::string_view key) {
+    for (const char* k : kPathDeviceArgs) {
+      if (key == k) return true;
+    }
+    return false;
+  }
+
+  void ParsePipeline(const Field* field) {
+    if (field == nullptr) {
+      out_.pipeline_ok = out_.chains_ok = false;
+      return;
+    }
+    const size_t before = diag_.count();
+    PipelineConfig& pl = out_.cfg.pipeline;
+    MapReader r(diag_, field->value, "pipeline", kPipelineKeys, field->at);
+    if (!r.is_map()) {
+      out_.pipeline_ok = out_.chains_ok = false;
+      return;
+    }
+    Set(r.Get("burst"), pl.burst, 1, 64);
+    Set(r.Get("tx_retries"), pl.tx_retries, 0, 1000);
+    pl.mempool.mark = out_.cache = out_.data_room = field->at;
+    if (const Field* f = r.Get("mempool")) {
+      pl.mempool.mark = out_.cache = out_.data_room = f->at;
+      MapReader m(diag_, f->value, "pipeline.mempool", kMempoolKeys, f->at);
+      if (m.is_map()) {
+        Set(m.Get("mbufs"), pl.mempool.mbufs, 512, 16777215);
+        if (const Field* c = m.Get("cache")) {
+          Set(c, pl.mempool.cache, 0, 512);
+          out_.cache = c->at;
+        }
+        if (const Field* d = m.Get("data_room")) {
+          Set(d, pl.mempool.data_room, 256, 65535);
+          out_.data_room = d->at;
+        }
+        m.Finish("in pipeline.mempool");
+      }
+    }
+    out_.pipeline_ok = diag_.count() == before;
+
+    const size_t chains_before = diag_.count();
+    if (const Field* f = r.Require("chains", "in pipeline"); f != nullptr && List(*f)) {
+      out_.chain_count = f->value.size();
+      if (f->value.size() == 0) diag_.Error(f->at, "chains: at least one chain is needed");
+      for (const YAML::Node& node : f->value) ParseChain(node);
+    }
+    r.Finish("in pipeline");
+    out_.chains_ok = out_.chains_ok && diag_.count() == chains_before;
+  }
+
+  void ParseChain(const YAML::Node& node) {
+    const size_t index = out_.cfg.pipeline.chains.size();
+    const std::string context = fmt::format("in chain {}", index);
+    ChainConfig chain;
+    ChainMarks cm;
+    chain.mark = MarkOf(node);
+    MapReader r(diag_, node, "a chain", kChainKeys, chain.mark);
+    if (!r.is_map()) {
+      // Keep indexes aligned with the file: chain i transmits on TX queue i.
+      out_.chains_ok = false;
+      out_.cfg.pipeline.chains.push_back(std::move(chain));
+      out_.chains.push_back(std::move(cm));
+      return;
+    }
+    if (const Field* f = r.Require("rx", context); f != nullptr && List(*f)) {
+      if (f->value.size() == 0) diag_.Error(f->at, "rx: a chain needs at least one RX queue");
+      for (const YAML::Node& entry : f->value) {
+        const Mark at = MarkOf(entry);
+        std::optional<QueueRef> ref = Reference(entry, at, fmt::format("chain {} rx", index));
+        if (!ref) continue;
+        const PortConfig& port = out_.cfg.ports[ref->port];
+        if (!out_.ports[ref->port].ok) {
+          out_.chains_ok = false;
+        } else if (port.rx_queues == 0) {
+          diag_.Error(at, fmt::format("chain {} polls port '{}', which has no RX queues "
+                                      "(rx_queues: 0)",
+                                      index, port.name));
+        } else if (ref->queue) {
+          chain.rx.push_back({ref->port, *ref->queue});
+          cm.rx.push_back(at);
+        } else {
+          for (uint16_t q = 0; q < port.rx_queues; ++q) {
+            chain.rx.push_back({ref->port, q});
+            cm.rx.push_back(at);
+          }
+        }
+      }
+    }
+    SetPowerOfTwo(r.Get("ring_size"), chain.ring_size, 64, 65536);
+    if (const Field* f = r.Get("ring_policy")) {
+      if (std::optional<size_t> i = Choice(*f, kRingPolicies)) {
+        chain.ring_policy = *i == 0 ? RingPolicy::kDrop : RingPolicy::kBackpressure;
+      }
+    }
+    if (const Field* f = r.Require("segments", context); f != nullptr && List(*f)) {
+      if (f->value.size() == 0) {
+        diag_.Error(f->at, "segments: a chain needs at least one segment");
+        cm.stages_ok = false;
+      }
+      for (const YAML::Node& seg : f->value) ParseSegment(seg, index, chain, cm);
+    } else {
+      cm.stages_ok = false;
+    }
+    r.Finish(context);
+    out_.cfg.pipeline.chains.push_back(std::move(chain));
+    out_.chains.push_back(std::move(cm));
+  }
+
+  void ParseSegment(const YAML::Node& node, size_t chain_index, ChainConfig& chain,
+                    ChainMarks& cm) {
+    const std::string context =
+        fmt::format("in segment {} of chain {}", chain.segments.size(), chain_index);
+    SegmentConfig seg;
+    SegmentMarks sm;
+    seg.mark = MarkOf(node);
+    MapReader r(diag_, node, "a segment", kSegmentKeys, seg.mark);
+    if (!r.is_map()) {
+      cm.stages_ok = false;
+      return;
+    }
+    sm.lcore = sm.cpu = seg.mark;
+    bool lcore_ok = false;
+    if (const Field* f = r.Require("lcore", context)) {
+      sm.lcore = sm.cpu = f->at;
+      if (std::optional<uint64_t> v = Uint(*f, 1, kMaxLcore)) {
+        seg.lcore = seg.cpu = static_cast<unsigned>(*v);
+        lcore_ok = true;
+      }
+    }
+    if (const Field* f = r.Get("cpu")) {
+      sm.cpu = f->at;
+      sm.cpu_given = true;
+      std::optional<uint64_t> v = Uint(*f, 0, kMaxCpu);
+      if (v) seg.cpu = static_cast<unsigned>(*v);
+      sm.cpu_ok = v.has_value();
+    }
+    bool stages_ok = false;
+    if (const Field* f = r.Require("stages", context); f != nullptr && List(*f)) {
+      stages_ok = ParseStages(*f, seg);
+    }
+    r.Finish(context);
+    cm.stages_ok = cm.stages_ok && stages_ok;
+    // A segment without a usable lcore is dropped: later checks index lcores.
+    if (!lcore_ok) {
+      out_.chains_ok = false;
+      cm.stages_ok = false;
+      return;
+    }
+    chain.segments.push_back(seg);
+    cm.segments.push_back(sm);
+  }
+
+  bool ParseStages(const Field& f, SegmentConfig& seg) {
+    if (f.value.size() == 0) {
+      diag_.Error(f.at, "stages: a segment needs at least one stage", std::string(kStageOrder));
+      return false;
+    }
+    bool ok = true;
+    std::vector<unsigned> stages;
+    for (const YAML::Node& node : f.value) {
+      const Mark at = MarkOf(node);
+      if (!node.IsScalar()) {
+        diag_.Error(at, fmt::format("expected a stage name, got {}", Describe(node)));
+        ok = false;
+        continue;
+      }
+      const std::string& name = node.Scalar();
+      std::optional<unsigned> stage;
+      for (unsigned i = 0; i < kStageCount; ++i) {
+        if (name == kStageNames[i]) stage = i;
+      }
+      if (!stage) {
+        std::string hint = DidYouMean(name, kStageNameList);
+        if (hint.empty()) hint = "stages are " + JoinNames(kStageNameList);
+        diag_.Error(at, fmt::format("unknown stage '{}'", Printable(name)), hint);
+        ok = false;
+        continue;
+      }
+      if (!stages.empty()) {
+        const unsigned prev = stages.back();
+        if (*stage == prev) {
+          diag_.Error(at, fmt::format("stage '{}' is listed twice", name));
+          ok = false;
+        } else if (*stage < prev) {
+          diag_.Error(at, fmt::format("stage '{}' cannot follow '{}'", name, kStageNames[prev]),
+                      std::string(kStageOrder));
+          ok = false;
+        } else if (*stage > prev + 1) {
+          diag_.Error(at,
+                      fmt::format("stage '{}' cannot follow '{}': '{}' is skipped", name,
+                                  kStageNames[prev], kStageNames[prev + 1]),
+                      std::string(kStageOrder));
+          ok = false;
+        }
+      }
+      stages.push_back(*stage);
+    }
+    if (ok) {
+      seg.first = static_cast<Stage>(stages.front());
+      seg.last = static_cast<Stage>(stages.back());
+    }
+    return ok;
+  }
+
+  void ParseRoutes(const Field* field) {
+    const size_t before = diag_.count();
+    if (field != nullptr && List(*field)) {
+      for (const YAML::Node& node : field->value) ParseRoute(node);
+    } else {
+      out_.routes_ok = false;
+    }
+    out_.routes_ok = out_.routes_ok && diag_.count() == before;
+  }
+
+  void ParseRoute(const YAML::Node& node) {
+    RouteConfig route;
+    RouteMarks rm;
+    route.mark = MarkOf(node);
+    MapReader r(diag_, node, "a route", kRouteKeys, route.mark);
+    if (!r.is_map()) return;
+    bool ok = true;
+    if (const Field* f = r.Require("from", "in a route")) {
+      rm.from = f->at;
+      std::optional<QueueRef> ref = Reference(f->value, f->at, "route from");
+      ok = ok && ref.has_value();
+      if (ref) {
+        const PortConfig& port = out_.cfg.ports[ref->port];
+        if (!out_.ports[ref->port].ok) {
+          out_.routes_ok = false;
+        } else if (port.rx_queues == 0) {
+          diag_.Error(f->at, fmt::format("route from port '{}', which receives nothing "
+                                         "(rx_queues: 0)",
+                                         port.name));
+        }
+        route.in_port = ref->port;
+        route.in_queue = ref->queue;
+      }
+    } else {
+      ok = false;
+    }
+    if (const Field* f = r.Require("to", "in a route")) {
+      rm.to = f->at;
+      if (std::optional<std::string> to = String(*f)) {
+        if (*to == "drop") {
+          route.out_port = kDropRoute;
+        } else if (std::optional<uint16_t> port = PortByName(*to, f->at, "route to")) {
+          route.out_port = *port;
+        } else {
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    r.Finish("in a route");
+    if (!ok) {
+      out_.routes_ok = false;
+      return;
+    }
+    out_.cfg.routes.push_back(route);
+    out_.routes.push_back(rm);
+  }
+
+  std::optional<uint16_t> PortByName(const std::string& name, Mark at, std::string_view what) {
+    if (auto it = port_index_.find(name); it != port_index_.end()) return it->second;
+    // Its definition was rejected already; one error is enough.
+    if (rejected_names_.contains(name)) return std::nullopt;
+    std::vector<std::string> known;
+    for (const auto& [n, index] : port_index_) known.push_back(n);
+    std::string hint = DidYouMean(name, known);
+    std::string listing = known.empty() ? "no ports are defined" : "known ports: " + JoinNames(known);
+    hint = hint.empty() ? listing : hint + " " + listing;
+    diag_.Error(at, fmt::format("{} unknown port '{}'", what, Printable(name)), hint);
+    return std::nullopt;
+  }
+
+  // "port" or "port:queue"; checks the queue exists when the port is sound.
+  std::optional<QueueRef> Reference(const YAML::Node& node, Mark at, std::string_view what) {
+    if (!node.IsScalar()) {
+      diag_.Error(at, fmt::format("{}: expected \"port\" or \"port:queue\", got {}", what,
+                                  Describe(node)));
+      return std::nullopt;
+    }
+    const std::string& s = node.Scalar();
+    const size_t colon = s.find(':');
+    std::optional<uint16_t> port = PortByName(s.substr(0, colon), at, what);
+    if (!port) return std::nullopt;
+    QueueRef ref{*port, std::nullopt};
+    if (colon == std::string::npos) return ref;
+    const std::string_view q = std::string_view(s).substr(colon + 1);
+    uint16_t queue = 0;
+    const auto [ptr, ec] = std::from_chars(q.data(), q.data() + q.size(), queue);
+    if (q.empty() || ec != std::errc() || ptr != q.data() + q.size()) {
+      diag_.Error(at, fmt::format("{} '{}': expected a queue number after ':'", what,
+                                  Printable(s)));
+      return std::nullopt;
+    }
+    const PortConfig& p = out_.cfg.ports[*port];
+    if (out_.ports[*port].ok && queue >= p.rx_queues) {
+      diag_.Error(at,
+                  fmt::format("{} '{}': port '{}' has no RX queue {} (rx_queues: {})", what, s,
+                              p.name, queue, p.rx_queues),
+                  p.rx_queues == 0 ? std::string("this port receives nothing")
+                                   : fmt::format("its queues are 0..{}", p.rx_queues - 1));
+      return std::nullopt;
+    }
+    ref.queue = queue;
+    return ref;
+  }
+
+  Diagnostics& diag_;
+  std::filesystem::path base_dir_;
+  Parsed& out_;
+  std::map<std::string, Mark> port_names_;
+  std::map<std::string, uint16_t> port_index_;
+  std::set<std::string> rejected_names_;
+  std::map<std::string, Mark> devices_;
+};
+
+}  // namespace
+
+bool ParseYaml(const std::string& text, const std::string& base_dir, Diagnostics& diag,
+               Parsed& out) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::ParserException& e) {
+    const Mark at = e.mark.is_null() ? Mark{1, 1} : Mark{e.mark.line + 1, e.mark.column + 1};
+    diag.Error(at, fmt::format("YAML syntax error: {}", e.msg));
+    return false;
+  } catch (const YAML::Exception& e) {
+    diag.Error({1, 1}, fmt::format("YAML error: {}", e.msg));
+    return false;
+  }
+  if (docs.size() > 1) {
+    diag.Error(MarkOf(docs[1]), "only one YAML document is allowed in a config file");
+    return false;
+  }
+  Loader loader(diag, std::filesystem::path(base_dir), out);
+  loader.Run(docs.empty() ? YAML::Node() : docs[0]);
+  return true;
+}
+
+}  // namespace ingestd::config::internal
