@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Test harness: child processes are waited on through a pidfd, never by sleeping.
+#include "harness.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+extern char** environ;
+
+namespace ingestd::testing {
+
+TempDir::TempDir() {
+  std::string templ = (std::filesystem::temp_directory_path() / "ingestd-test-XXXXXX").string();
+  if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+Child::Child(const std::vector<std::string>& argv, const TempDir& dir, const std::string& tag)
+    : out_path_(dir.File(tag + ".stdout")), err_path_(dir.File(tag + ".stderr")) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error(fmt::format("cannot start {}: {}", argv[0], strerror(rc)));
+  pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  if (pidfd_ < 0) throw std::runtime_error("pidfd_open failed");
+}
+
+Child::~Child() {
+  if (!reaped_) Wait(std::chrono::seconds(10));
+  if (pidfd_ >= 0) close(pidfd_);
+}
+
+int Child::Wait(std::chrono::milliseconds limit) {
+  if (reaped_) return status_;
+  pollfd p{pidfd_, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(limit.count())) != 1) {
+    kill(pid_, SIGKILL);  // our own child, by pid
+    int ignored = 0;
+    waitpid(pid_, &ignored, 0);
+    reaped_ = true;
+    status_ = -1;
+    return status_;
+  }
+  int wstatus = 0;
+  waitpid(pid_, &wstatus, 0);
+  reaped_ = true;
+  status_ = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  return status_;
+}
+
+void Child::Signal(int sig) const {
+  if (!reaped_) kill(pid_, sig);
+}
+
+static std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Child::Stdout() const { return Slurp(out_path_); }
+std::string Child::Stderr() const { return Slurp(err_path_); }
+
+std::string IngestdBinary() {
+  const char* bin = std::getenv("INGESTD_BIN");
+  if (bin == nullptr) throw std::runtime_error("INGESTD_BIN is not set (run through meson test)");
+  return bin;
+}
+
+std::string UniquePrefix(const std::string& test_name) {
+  return fmt::format("ingestd-t-{}-{}", test_name, getpid());
+}
+
+RunResult RunIngestd(const std::vector<std::string>& args, const TempDir& dir,
+                     std::chrono::milliseconds limit) {
+  std::vector<std::string> argv{IngestdBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Child child(argv, dir, "ingestd");
+  RunResult r;
+  r.exit_code = child.Wait(limit);
+  r.out = child.Stdout();
+  r.err = child.Stderr();
+  return r;
+}
+
+nlohmann::json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return nlohmann::json::parse(in);
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+std::string Scenario::Yaml() const {
+  const std::string segments =
+      layout == Layout::kRunToCompletion
+          ? "        - {lcore: 1, stages: [rx, parse, process, encode, tx]}\n"
+          : "        - {lcore: 1, stages: [rx, parse]}\n"
+            "        - {lcore: 2, cpu: 0, stages: [process, encode, tx]}\n";
+  return fmt::format(R"(eal:
+  main_lcore: 0
+  memory_mb: 256
+  file_prefix: {prefix}
+  hugepages: auto
+  log_level: warning
+ports:
+  - name: in
+    device: net_pcap0
+    args:
+      rx_pcap: {rx}
+{infinite}    rx_queues: 1
+    tx_queues: 1
+  - name: out
+    device: net_pcap1
+    args:
+      tx_pcap: {tx}
+    rx_queues: 0
+    tx_queues: 1
+{extra}pipeline:
+  burst: 32
+  mempool: {{mbufs: 8191, cache: 256}}
+  chains:
+    - rx: [in]
+      ring_size: 1024
+      ring_policy: {policy}
+      segments:
+{segments}routes:
+  - {{from: in, to: out}}
+)",
+                     fmt::arg("prefix", prefix), fmt::arg("rx", rx_pcap), fmt::arg("tx", tx_pcap),
+                     fmt::arg("infinite", infinite_rx ? "      infinite_rx: 1\n" : ""),
+                     fmt::arg("extra", extra_out_port_yaml), fmt::arg("policy", ring_policy),
+                     fmt::arg("segments", segments));
+}
+
+}  // namespace ingestd::testing

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Running the real ingestd binary in tests: temp dirs, bounded child processes, scenario configs.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ingestd::testing {
+
+/// A fresh directory under /tmp, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// A child process with stdout/stderr captured to files. Every wait is
+/// bounded; a child still running at its deadline is killed (it is ours).
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const TempDir& dir, const std::string& tag);
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  /// Waits for exit; returns the exit status, or -1 if it had to be killed.
+  int Wait(std::chrono::milliseconds limit);
+  void Signal(int sig) const;
+  std::string Stdout() const;
+  std::string Stderr() const;
+
+ private:
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  int status_ = -1;
+  bool reaped_ = false;
+  std::string out_path_;
+  std::string err_path_;
+};
+
+/// Path of the ingestd binary under test (INGESTD_BIN from the build).
+std::string IngestdBinary();
+
+/// A --file-prefix no other run uses: test name plus pid.
+std::string UniquePrefix(const std::string& test_name);
+
+struct RunResult {
+  int exit_code = -1;  // -1: killed at the time limit
+  std::string out;
+  std::string err;
+};
+
+/// Runs ingestd with `args` to completion within `limit`.
+RunResult RunIngestd(const std::vector<std::string>& args, const TempDir& dir,
+                     std::chrono::milliseconds limit = std::chrono::seconds(60));
+
+nlohmann::json ReadJson(const std::string& path);
+void WriteText(const std::string& path, const std::string& text);
+
+enum class Layout { kRunToCompletion, kPipeline };
+
+/// A two-port scenario: `in` (net_pcap0, rx_pcap) routed to `out` (net_pcap1, tx_pcap).
+struct Scenario {
+  std::string prefix;
+  std::string rx_pcap;
+  std::string tx_pcap;
+  Layout layout = Layout::kRunToCompletion;
+  bool infinite_rx = false;
+  std::string ring_policy = "drop";
+  std::string extra_out_port_yaml;  // appended to the out port (e.g. set_dst_mac)
+
+  std::string Yaml() const;
+};
+
+}  // namespace ingestd::testing

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared by tools/demo and tools/test: install what is missing, then build.
+# Sourced, not run. Needs root only when a package must be installed.
+
+# Build and run dependencies (Debian 12 package names).
+INGESTD_PACKAGES=(
+  dpdk libdpdk-dev meson ninja-build pkg-config g++
+  libyaml-cpp-dev libtbb-dev libgtest-dev libgmock-dev libpcap-dev
+  libcli11-dev libfmt-dev nlohmann-json3-dev python3
+)
+
+ingestd_log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# ingestd_ensure_packages PKG...: apt-get installs the ones not yet installed.
+ingestd_ensure_packages() {
+  local missing=()
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing packages: ${missing[*]}; run this as root (or: sudo apt-get install ${missing[*]})" >&2
+    return 1
+  fi
+  ingestd_log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ingestd_build DIR [meson options...]: configure once, then compile.
+ingestd_build() {
+  local dir=$1
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    ingestd_log "configuring $dir"
+    meson setup "$dir" "$@" >/dev/null
+  fi
+  ingestd_log "building $dir"
+  meson compile -C "$dir" >/dev/null || meson compile -C "$dir"
+}
