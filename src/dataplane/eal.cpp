@@ -5,12 +5,41 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include <fmt/format.h>
 
 namespace ingestd::dataplane {
 
 Eal::~Eal() {
-  if (started_) rte_eal_cleanup();
+  if (!started_) return;
+  rte_eal_cleanup();
+  RemoveRuntimeFiles(runtime_dir_);
+}
+
+void RemoveRuntimeFiles(const std::string& runtime_dir) {
+  namespace fs = std::filesystem;
+  if (runtime_dir.empty()) return;
+  const std::string prefix = fs::path(runtime_dir).filename().string();
+  if (prefix.empty()) return;
+  // Hugepage files are "<prefix>map_<n>" in each hugetlbfs mount; DPDK 22.11
+  // keeps them after cleanup, and with them the pages.
+  std::ifstream mounts("/proc/mounts");
+  std::error_code ec;
+  for (std::string line; std::getline(mounts, line);) {
+    std::istringstream in(line);
+    std::string device, mount_point, fs_type;
+    if (!(in >> device >> mount_point >> fs_type) || fs_type != "hugetlbfs") continue;
+    const std::string own = prefix + "map_";
+    for (const auto& entry : fs::directory_iterator(mount_point, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(own, 0) == 0 && name.find_first_not_of("0123456789", own.size()) == std::string::npos)
+        fs::remove(entry.path(), ec);
+    }
+  }
+  fs::remove_all(runtime_dir, ec);
 }
 
 Status Eal::Start(const std::vector<std::string>& args) {
@@ -31,6 +60,7 @@ Status Eal::Start(const std::vector<std::string>& args) {
     return Status::Error(err, fmt::format("EAL initialisation failed: {}{}", rte_strerror(err), hint));
   }
   started_ = true;
+  runtime_dir_ = rte_eal_get_runtime_dir();
   return Status::Ok();
 }
 

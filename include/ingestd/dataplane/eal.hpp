@@ -24,6 +24,12 @@ class Eal {
 
  private:
   bool started_ = false;
+  std::string runtime_dir_;  // /var/run/dpdk/<file-prefix>
 };
+
+/// Removes what EAL leaves behind for the prefix of `runtime_dir` after
+/// rte_eal_cleanup: its hugepage files (which keep the pages reserved) and
+/// the runtime directory. Touches only that prefix's files.
+void RemoveRuntimeFiles(const std::string& runtime_dir);
 
 }  // namespace ingestd::dataplane

@@ -17,6 +17,7 @@
 
 #include "drop_sink.hpp"
 #include "encode_stage.hpp"
+#include "ingestd/dataplane/eal.hpp"
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
 #include "parse_stage.hpp"
@@ -44,7 +45,9 @@ class EalEnvironment : public ::testing::Environment {
   }
   void TearDown() override {
     rte_mempool_free(g_pool);
+    const std::string runtime_dir = rte_eal_get_runtime_dir();
     rte_eal_cleanup();
+    dataplane::RemoveRuntimeFiles(runtime_dir);
   }
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
