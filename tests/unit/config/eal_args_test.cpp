@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// BuildEalArgs: exactly the argv the config implies, nothing else.
+#include <gtest/gtest.h>
+
+#include "config_test_util.hpp"
+#include "ingestd/config/config.hpp"
+#include "ingestd/config/eal_args.hpp"
+
+namespace ingestd::config {
+namespace {
+
+using testing::Load;
+
+using Argv = std::vector<std::string>;
+
+constexpr const char* kVdevOnly = R"(ports:
+  - name: wire
+    device: net_pcap0
+    args:
+      rx_pcap: in.pcap
+      infinite_rx: 1
+  - name: tool
+    device: net_null0
+    rx_queues: 0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse]
+        - lcore: 2
+          cpu: 0
+          stages: [process, encode, tx]
+routes:
+  - from: wire
+    to: tool
+)";
+
+TEST(EalArgsTest, VirtualDevicesOnlyMeansNoPciScan) {
+  const RuntimeConfig cfg = Load(kVdevOnly);
+  EXPECT_EQ(BuildEalArgs(cfg, "ingestd", true),
+            (Argv{"ingestd", "--lcores=0@0,1@1,2@0", "--main-lcore=0", "--file-prefix=ingestd",
+                  "-m", "256", "--no-pci", "--vdev=net_pcap0,rx_pcap=/cfg/in.pcap,infinite_rx=1",
+                  "--vdev=net_null0", "--log-level=notice"}));
+}
+
+TEST(EalArgsTest, NoHugeFollowsTheCallersDecision) {
+  const RuntimeConfig cfg = Load(kVdevOnly);
+  EXPECT_EQ(BuildEalArgs(cfg, "x", false),
+            (Argv{"x", "--lcores=0@0,1@1,2@0", "--main-lcore=0", "--file-prefix=ingestd", "-m",
+                  "256", "--no-huge", "--no-pci",
+                  "--vdev=net_pcap0,rx_pcap=/cfg/in.pcap,infinite_rx=1", "--vdev=net_null0",
+                  "--log-level=notice"}));
+  const Argv huge = BuildEalArgs(cfg, "x", true);
+  EXPECT_EQ(std::count(huge.begin(), huge.end(), "--no-huge"), 0);
+}
+
+TEST(EalArgsTest, PciPortsBecomeAnExactAllowList) {
+  const RuntimeConfig cfg = Load(R"(eal:
+  main_lcore: 3
+  main_cpu: 1
+  memory_mb: 1024
+  file_prefix: nic
+  log_level: warning
+ports:
+  - name: east
+    device: 0000:01:00.0
+    tx_queues: 2
+  - name: mirror
+    device: net_ring0
+    rx_queues: 0
+    tx_queues: 2
+  - name: west
+    device: 02:00.1
+    tx_queues: 2
+pipeline:
+  mempool:
+    mbufs: 16383
+  chains:
+    - rx: [east]
+      segments:
+        - lcore: 1
+          cpu: 2
+          stages: [rx, parse, process, encode, tx]
+    - rx: [west]
+      segments:
+        - lcore: 4
+          cpu: 3
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: east
+    to: west
+  - from: west
+    to: east
+)");
+  EXPECT_EQ(BuildEalArgs(cfg, "ingestd", true),
+            (Argv{"ingestd", "--lcores=3@1,1@2,4@3", "--main-lcore=3", "--file-prefix=nic", "-m",
+                  "1024", "-a", "0000:01:00.0", "-a", "0000:02:00.1", "--vdev=net_ring0",
+                  "--log-level=warning"}));
+}
+
+}  // namespace
+}  // namespace ingestd::config

@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Checks across sections: lcores and CPUs, stage coverage, port map, mempool sizing.
+// Each YAML text starts on line 1 right after R"( ; positions are 1-based.
+#include <gtest/gtest.h>
+
+#include "config_test_util.hpp"
+#include "ingestd/config/config.hpp"
+
+namespace ingestd::config {
+namespace {
+
+using testing::ErrorsOf;
+using testing::HasError;
+using testing::Load;
+using testing::OnlyError;
+using testing::TestOptions;
+
+TEST(ValidateTest, DuplicateLcore) {
+  const ConfigError e = OnlyError(R"(ports:
+  - name: wire
+    device: net_pcap0
+    rx_queues: 2
+pipeline:
+  chains:
+    - rx: ["wire:0"]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+    - rx: ["wire:1"]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_EQ(e.line(), 13);
+  EXPECT_EQ(e.column(), 18);
+  EXPECT_EQ(e.message(), "lcore 1 already runs segment 0 of chain 0 (line 9)");
+}
+
+TEST(ValidateTest, SegmentOnTheMainLcore) {
+  const ConfigError e = OnlyError(R"(eal:
+  main_lcore: 2
+ports:
+  - name: wire
+    device: net_pcap0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 2
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_EQ(e.line(), 10);
+  EXPECT_EQ(e.column(), 18);
+  EXPECT_EQ(e.message(), "lcore 2 is the main lcore, which never runs a stage");
+}
+
+constexpr const char* kCpus = R"(eal:
+  main_lcore: 0
+  main_cpu: 4
+ports:
+  - name: wire
+    device: net_pcap0
+    rx_queues: 2
+pipeline:
+  chains:
+    - rx: ["wire:0"]
+      segments:
+        - lcore: 3
+          stages: [rx, parse, process, encode, tx]
+    - rx: ["wire:1"]
+      segments:
+        - lcore: 1
+          cpu: 5
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)";
+
+TEST(ValidateTest, CpusAreCheckedAgainstTheInjectedSet) {
+  // The same file is fine on a host with those CPUs...
+  EXPECT_NO_THROW(Load(kCpus, TestOptions({0, 1, 2, 3, 4, 5})));
+  // ...and names every missing one on a two-CPU host.
+  const std::vector<ConfigError> errors = ErrorsOf(kCpus, TestOptions({0, 1}));
+  ASSERT_EQ(errors.size(), 3u) << testing::Dump(errors);
+  EXPECT_TRUE(HasError(errors, 3, 13, "main_cpu 4 is not available on this host (available: 0-1)"));
+  EXPECT_TRUE(HasError(errors, 12, 18,
+                       "lcore 3 would be pinned to CPU 3 (cpu defaults to the lcore id), which "
+                       "this host does not have (available: 0-1)"));
+  EXPECT_EQ(errors[1].hint(), "add 'cpu:' with one of 0-1");
+  EXPECT_TRUE(HasError(errors, 17, 16, "cpu 5 is not available on this host (available: 0-1)"));
+}
+
+TEST(ValidateTest, DefaultedMainCpuIsCheckedToo) {
+  const ConfigError e = OnlyError(R"(eal:
+  main_lcore: 9
+ports:
+  - name: wire
+    device: net_pcap0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_EQ(e.line(), 2);
+  EXPECT_EQ(e.column(), 15);
+  EXPECT_EQ(e.message(),
+            "the main lcore would be pinned to CPU 9 (main_cpu defaults to main_lcore), which "
+            "this host does not have (available: 0-7)");
+}
+
+// Two segments per chain, stage lists given per test.
+std::string TwoSegments(const std::string& a, const std::string& b) {
+  return R"(ports:
+  - name: wire
+    device: net_pcap0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: )" + a + R"(
+        - lcore: 2
+          stages: )" + b + R"(
+routes:
+  - from: wire
+    to: drop
+)";
+}
+
+TEST(ValidateTest, SegmentsMustCoverEveryStageOnceInOrder) {
+  EXPECT_NO_THROW(Load(TwoSegments("[rx, parse]", "[process, encode, tx]")));
+  EXPECT_NO_THROW(Load(TwoSegments("[rx]", "[parse, process, encode, tx]")));
+
+  ConfigError gap = OnlyError(TwoSegments("[rx, parse]", "[encode, tx]"));
+  EXPECT_EQ(gap.line(), 10);
+  EXPECT_EQ(gap.column(), 11);
+  EXPECT_EQ(gap.message(),
+            "segment 1 of chain 0 starts at 'encode' but segment 0 ends at 'parse': no segment "
+            "runs 'process'");
+
+  ConfigError overlap = OnlyError(TwoSegments("[rx, parse]", "[parse, process, encode, tx]"));
+  EXPECT_EQ(overlap.line(), 10);
+  EXPECT_EQ(overlap.message(), "segment 1 of chain 0 starts at 'parse', which segment 0 already runs");
+
+  ConfigError after_tx = OnlyError(TwoSegments("[rx, parse, process, encode, tx]", "[tx]"));
+  EXPECT_EQ(after_tx.line(), 10);
+  EXPECT_EQ(after_tx.message(), "segment 1 of chain 0 comes after 'tx', which ends the chain");
+
+  const std::vector<ConfigError> ends = ErrorsOf(TwoSegments("[parse]", "[process, encode]"));
+  EXPECT_TRUE(HasError(ends, 8, 11, "chain 0 starts at stage 'parse': its first segment must start with 'rx'"));
+  EXPECT_TRUE(HasError(ends, 10, 11, "chain 0 ends at stage 'encode': its last segment must end with 'tx'"));
+  EXPECT_EQ(ends.size(), 2u) << testing::Dump(ends);
+}
+
+TEST(ValidateTest, UnpolledQueuesAndPorts) {
+  const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
+  - name: wire
+    device: net_pcap0
+    rx_queues: 2
+  - name: tool
+    device: net_pcap1
+pipeline:
+  chains:
+    - rx: ["wire:0"]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  ASSERT_EQ(errors.size(), 3u) << testing::Dump(errors);
+  EXPECT_TRUE(HasError(errors, 2, 5, "port 'wire' queue 1 is polled by no chain"));
+  EXPECT_EQ(errors[0].hint(), "frames would pile up unseen: add 'wire:1' to a chain's rx list");
+  EXPECT_TRUE(HasError(errors, 5, 5, "port 'tool' is polled by no chain"));
+  EXPECT_TRUE(HasError(errors, 5, 5, "port 'tool' has no route"));
+}
+
+TEST(ValidateTest, QueuePolledTwice) {
+  const ConfigError e = OnlyError(R"(ports:
+  - name: wire
+    device: net_pcap0
+    rx_queues: 2
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+    - rx: ["wire:1"]
+      segments:
+        - lcore: 2
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_EQ(e.line(), 11);
+  EXPECT_EQ(e.column(), 12);
+  EXPECT_EQ(e.message(), "port 'wire' queue 1 is already polled by chain 0");
+
+  const ConfigError same = OnlyError(R"(ports:
+  - name: wire
+    device: net_pcap0
+pipeline:
+  chains:
+    - rx: [wire, "wire:0"]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_EQ(same.line(), 6);
+  EXPECT_EQ(same.column(), 18);
+  EXPECT_EQ(same.message(), "port 'wire' queue 0 is listed twice in chain 0");
+}
+
+TEST(ValidateTest, PortAndQueueWithoutRoute) {
+  const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
+  - name: wire
+    device: net_pcap0
+    rx_queues: 2
+  - name: tap
+    device: net_tap0
+pipeline:
+  chains:
+    - rx: [wire, tap]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: "wire:0"
+    to: drop
+)");
+  ASSERT_EQ(errors.size(), 2u) << testing::Dump(errors);
+  EXPECT_TRUE(HasError(errors, 2, 5, "port 'wire' queue 1 has no route"));
+  EXPECT_TRUE(HasError(errors, 5, 5, "port 'tap' has no route"));
+}
+
+TEST(ValidateTest, DuplicateAndOverlappingRoutes) {
+  const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
+  - name: wire
+    device: net_pcap0
+    rx_queues: 2
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+  - from: "wire:1"
+    to: drop
+  - from: wire
+    to: drop
+)");
+  ASSERT_EQ(errors.size(), 2u) << testing::Dump(errors);
+  EXPECT_TRUE(HasError(errors, 14, 11, "route from 'wire:1' overlaps the route from 'wire' at line 12"));
+  EXPECT_EQ(errors[0].hint(), "a bare port name routes every queue of the port");
+  EXPECT_TRUE(HasError(errors, 16, 11, "duplicate route from 'wire'"));
+  EXPECT_EQ(errors[1].hint(), "it is first routed at line 12");
+}
+
+TEST(ValidateTest, RouteTargetNeedsATxQueuePerChain) {
+  const ConfigError e = OnlyError(R"(ports:
+  - name: wire
+    device: net_pcap0
+    rx_queues: 2
+  - name: tool
+    device: net_pcap1
+    rx_queues: 0
+pipeline:
+  chains:
+    - rx: ["wire:0"]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+    - rx: ["wire:1"]
+      segments:
+        - lcore: 2
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: tool
+)");
+  EXPECT_EQ(e.line(), 5);
+  EXPECT_EQ(e.column(), 5);
+  EXPECT_EQ(e.message(),
+            "port 'tool' has 1 TX queue but 2 chains send to it (chain i transmits on TX queue i)");
+  EXPECT_EQ(e.hint(), "set tx_queues: 2 on port 'tool'");
+}
+
+std::string WithPipeline(const std::string& mempool_and_more) {
+  return R"(ports:
+  - name: wire
+    device: net_pcap0
+  - name: tool
+    device: net_pcap1
+    rx_queues: 0
+pipeline:
+)" + mempool_and_more + R"(
+  chains:
+    - rx: [wire]
+      ring_size: 512
+      segments:
+        - lcore: 1
+          stages: [rx, parse]
+        - lcore: 2
+          stages: [process, encode, tx]
+routes:
+  - from: wire
+    to: tool
+)";
+}
+
+TEST(ValidateTest, MempoolTooSmallGivesTheBreakdown) {
+  // descriptors: wire 1024 + 1024, tool 0 + 1024 = 3072; ring 512; caches
+  // (2 workers + main) x ceil(1.5 x 256) = 1152; bursts 2 x 2 x 32 = 128.
+  const ConfigError e = OnlyError(WithPipeline(R"(  mempool:
+    mbufs: 4863)"));
+  EXPECT_EQ(e.line(), 9);
+  EXPECT_EQ(e.column(), 5);
+  EXPECT_EQ(e.message(),
+            "mempool of 4863 mbufs is too small: at least 4864 are needed (port descriptors 3072 "
+            "+ rings 512 + lcore caches 1152 + bursts 128)");
+  EXPECT_EQ(e.hint(),
+            "raise pipeline.mempool.mbufs to at least 4864 (2^k - 1 is best for the mempool: 8191)");
+  EXPECT_NO_THROW(Load(WithPipeline(R"(  mempool:
+    mbufs: 4864)")));
+}
+
+TEST(ValidateTest, MempoolCacheMustFitThePool) {
+  const ConfigError e = OnlyError(WithPipeline(R"(  mempool:
+    mbufs: 600
+    cache: 512)"));
+  EXPECT_EQ(e.line(), 10);
+  EXPECT_EQ(e.column(), 12);
+  EXPECT_EQ(e.message(), "cache 512 is too large for 600 mbufs: DPDK needs cache x 1.5 <= mbufs");
+  EXPECT_EQ(e.hint(), "lower cache to at most 400 or raise mbufs");
+}
+
+TEST(ValidateTest, DataRoomMustHoldAFullFrame) {
+  const ConfigError e = OnlyError(R"(ports:
+  - name: wire
+    device: net_pcap0
+    mtu: 9000
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_EQ(e.line(), 4);
+  EXPECT_EQ(e.column(), 10);
+  EXPECT_NE(e.message().find("mtu 9000 does not fit one mbuf: it needs a data_room of 9154"),
+            std::string::npos)
+      << e.what();
+  EXPECT_EQ(e.hint(), "raise pipeline.mempool.data_room to 9154, or lower mtu to 2022");
+
+  // Exactly fitting is fine: 2022 + 26 + 128 = 2176.
+  EXPECT_NO_THROW(Load(R"(ports:
+  - name: wire
+    device: net_pcap0
+    mtu: 2022
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)"));
+
+  // A port without mtu keeps the device default, 1500: it must fit too.
+  const ConfigError small = OnlyError(WithPipeline(R"(  mempool:
+    data_room: 1024)"));
+  EXPECT_EQ(small.line(), 9);
+  EXPECT_EQ(small.column(), 16);
+  EXPECT_NE(small.message().find("data_room 1024 cannot hold a full frame at the default mtu 1500 "
+                                 "(ports wire, tool): it needs 1654"),
+            std::string::npos)
+      << small.what();
+}
+
+TEST(ValidateTest, MemoryMustHoldThePool) {
+  const ConfigError e = OnlyError(R"(eal:
+  memory_mb: 16
+ports:
+  - name: wire
+    device: net_pcap0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_EQ(e.line(), 2);
+  EXPECT_EQ(e.column(), 14);
+  EXPECT_EQ(e.message(),
+            "memory_mb 16 cannot hold the mempool: 8191 mbufs x 2304 bytes need at least 18 MiB");
+}
+
+}  // namespace
+}  // namespace ingestd::config
