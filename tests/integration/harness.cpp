@@ -93,7 +93,9 @@ std::string IngestdBinary() {
 }
 
 std::string UniquePrefix(const std::string& test_name) {
-  return fmt::format("ingestd-t-{}-{}", test_name, getpid());
+  // eal.file_prefix allows 64 characters: a readable head of the name, then pid and a counter.
+  static unsigned counter = 0;
+  return fmt::format("ingestd-t-{}-{}-{}", test_name.substr(0, 32), getpid(), counter++);
 }
 
 RunResult RunIngestd(const std::vector<std::string>& args, const TempDir& dir,
@@ -121,11 +123,27 @@ void WriteText(const std::string& path, const std::string& text) {
 }
 
 std::string Scenario::Yaml() const {
-  const std::string segments =
-      layout == Layout::kRunToCompletion
-          ? "        - {lcore: 1, stages: [rx, parse, process, encode, tx]}\n"
-          : "        - {lcore: 1, stages: [rx, parse]}\n"
-            "        - {lcore: 2, cpu: 0, stages: [process, encode, tx]}\n";
+  std::string segments;
+  unsigned mbufs = 8191;
+  switch (layout) {
+    case Layout::kRunToCompletion:
+      segments = "        - {lcore: 1, stages: [rx, parse, process, encode, tx]}\n";
+      break;
+    case Layout::kPipeline:
+      segments =
+          "        - {lcore: 1, stages: [rx, parse]}\n"
+          "        - {lcore: 2, cpu: 0, stages: [process, encode, tx]}\n";
+      break;
+    case Layout::kStagePerLcore:
+      segments =
+          "        - {lcore: 1, cpu: 1, stages: [rx]}\n"
+          "        - {lcore: 2, cpu: 0, stages: [parse]}\n"
+          "        - {lcore: 3, cpu: 1, stages: [process]}\n"
+          "        - {lcore: 4, cpu: 0, stages: [encode]}\n"
+          "        - {lcore: 5, cpu: 1, stages: [tx]}\n";
+      mbufs = 16383;  // four rings of 1024 on top of the descriptors
+      break;
+  }
   return fmt::format(R"(eal:
   main_lcore: 0
   memory_mb: 256
@@ -147,7 +165,7 @@ ports:
     tx_queues: 1
 {extra}pipeline:
   burst: 32
-  mempool: {{mbufs: 8191, cache: 256}}
+  mempool: {{mbufs: {mbufs}, cache: 256}}
   chains:
     - rx: [in]
       ring_size: 1024
@@ -159,7 +177,7 @@ ports:
                      fmt::arg("prefix", prefix), fmt::arg("rx", rx_pcap), fmt::arg("tx", tx_pcap),
                      fmt::arg("infinite", infinite_rx ? "      infinite_rx: 1\n" : ""),
                      fmt::arg("extra", extra_out_port_yaml), fmt::arg("policy", ring_policy),
-                     fmt::arg("segments", segments));
+                     fmt::arg("segments", segments), fmt::arg("mbufs", mbufs));
 }
 
 }  // namespace ingestd::testing

@@ -71,7 +71,11 @@ RunResult RunIngestd(const std::vector<std::string>& args, const TempDir& dir,
 nlohmann::json ReadJson(const std::string& path);
 void WriteText(const std::string& path, const std::string& text);
 
-enum class Layout { kRunToCompletion, kPipeline };
+enum class Layout {
+  kRunToCompletion,  // one lcore: rx..tx
+  kPipeline,         // two lcores: rx..parse | process..tx
+  kStagePerLcore,    // five lcores on two CPUs, a ring between every two stages
+};
 
 /// A two-port scenario: `in` (net_pcap0, rx_pcap) routed to `out` (net_pcap1, tx_pcap).
 struct Scenario {

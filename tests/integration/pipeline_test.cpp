@@ -126,6 +126,35 @@ TEST(Pipeline, PipelineLayoutMatchesRunToCompletion) {
   EXPECT_GT(lcores[1].at("counters").at("ring_in_pkts").get<uint64_t>(), 0u);
 }
 
+TEST(Pipeline, FiveLcoresOnTwoCpusMakeProgressAndMatchRunToCompletion) {
+  // One stage per lcore, five busy-polling lcores sharing two CPUs: only
+  // idle back-off lets the loaded ones run. The run must finish (bounded by
+  // --duration) with the same output as run to completion.
+  TempDir dir;
+  std::vector<Bytes> frames;
+  for (auto& f : framegen::MixedTraffic(4, 3000)) frames.push_back(std::move(f.bytes));
+  Scenario rtc;
+  rtc.prefix = UniquePrefix(TestName() + "-rtc");
+  Scenario staged;
+  staged.prefix = UniquePrefix(TestName() + "-staged");
+  staged.layout = Layout::kStagePerLcore;
+  staged.ring_policy = "backpressure";
+
+  const Outcome a = RunScenario(rtc, frames, dir);
+  ASSERT_EQ(a.run.exit_code, 0) << a.run.out << a.run.err;
+  const Outcome b = RunScenario(staged, frames, dir);
+  ASSERT_EQ(b.run.exit_code, 0) << b.run.out << b.run.err;
+  EXPECT_EQ(b.stats.at("totals").at("rx_packets").get<uint64_t>(), frames.size());
+  EXPECT_EQ(a.output, b.output);
+  ExpectConserved(b.stats);
+  const auto& lcores = b.stats.at("lcores");
+  ASSERT_EQ(lcores.size(), 5u);
+  for (size_t i = 1; i < lcores.size(); ++i) {
+    EXPECT_EQ(lcores[i - 1].at("counters").at("ring_out_pkts"), lcores[i].at("counters").at("ring_in_pkts"))
+        << "ring " << i;
+  }
+}
+
 TEST(Pipeline, MalformedFramesAreCountedByReason) {
   TempDir dir;
   const auto labeled = framegen::MixedTraffic(11, 1400);
