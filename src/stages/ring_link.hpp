@@ -2,7 +2,8 @@
 // The hand-off between two lcores: an SP/SC rte_ring of mbuf pointers.
 #pragma once
 
-#include <rte_pause.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "drop_sink.hpp"
@@ -33,10 +34,17 @@ inline void EnqueueBurst(const SegmentPlan& plan, rte_mbuf** pkts, uint16_t n,
   c.ring_out_pkts.Add(done);
 }
 
-/// Dequeues up to `plan.burst` packets from the previous lcore.
+/// Dequeues up to `plan.burst` packets from the previous lcore, and
+/// prefetches each one's mbuf header and PktMeta line: both were last written
+/// on the other core, so they would otherwise miss one by one in the stages.
 inline uint16_t DequeueBurst(const SegmentPlan& plan, rte_mbuf** pkts) noexcept {
-  return static_cast<uint16_t>(rte_ring_sc_dequeue_burst(
+  const auto n = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(
       plan.in_ring, reinterpret_cast<void**>(pkts), plan.burst, nullptr));
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_prefetch0(pkts[i]);
+    rte_prefetch0(rte_mbuf_to_priv(pkts[i]));
+  }
+  return n;
 }
 
 }  // namespace ingestd::stages
