@@ -2,14 +2,14 @@
 // EAL start and cleanup.
 #include "ingestd/dataplane/eal.hpp"
 
+#include <filesystem>
+
 #include <rte_eal.h>
 #include <rte_errno.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
+
+#include "ingestd/dataplane/hugepages.hpp"
 
 namespace ingestd::dataplane {
 
@@ -26,13 +26,9 @@ void RemoveRuntimeFiles(const std::string& runtime_dir) {
   if (prefix.empty()) return;
   // Hugepage files are "<prefix>map_<n>" in each hugetlbfs mount; DPDK 22.11
   // keeps them after cleanup, and with them the pages.
-  std::ifstream mounts("/proc/mounts");
   std::error_code ec;
-  for (std::string line; std::getline(mounts, line);) {
-    std::istringstream in(line);
-    std::string device, mount_point, fs_type;
-    if (!(in >> device >> mount_point >> fs_type) || fs_type != "hugetlbfs") continue;
-    const std::string own = prefix + "map_";
+  const std::string own = prefix + "map_";
+  for (const std::string& mount_point : HugetlbfsMounts()) {
     for (const auto& entry : fs::directory_iterator(mount_point, ec)) {
       const std::string name = entry.path().filename().string();
       if (name.rfind(own, 0) == 0 && name.find_first_not_of("0123456789", own.size()) == std::string::npos)

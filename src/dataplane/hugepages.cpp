@@ -21,13 +21,19 @@ HugepageInfo ProbeHugepages() {
     if (key == "HugePages_Free:") info.free_pages = value;
     if (key == "Hugepagesize:") info.page_size_kb = value;
   }
+  info.mounted = !HugetlbfsMounts().empty();
+  return info;
+}
+
+std::vector<std::string> HugetlbfsMounts() {
+  std::vector<std::string> out;
   std::ifstream mounts("/proc/mounts");
   for (std::string line; std::getline(mounts, line);) {
     std::istringstream in(line);
     std::string device, mount_point, fs_type;
-    if (in >> device >> mount_point >> fs_type && fs_type == "hugetlbfs") info.mounted = true;
+    if (in >> device >> mount_point >> fs_type && fs_type == "hugetlbfs") out.push_back(mount_point);
   }
-  return info;
+  return out;
 }
 
 HugepageDecision DecideHugepages(config::HugepageMode mode, unsigned memory_mb,

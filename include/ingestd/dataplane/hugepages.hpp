@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ingestd/config/config.hpp"
 
@@ -17,6 +18,9 @@ struct HugepageInfo {
 
 /// Reads /proc/meminfo and /proc/mounts. Missing files read as "no hugepages".
 HugepageInfo ProbeHugepages();
+
+/// Mount points of every hugetlbfs, from /proc/mounts.
+std::vector<std::string> HugetlbfsMounts();
 
 struct HugepageDecision {
   bool use_hugepages = false;
