@@ -150,7 +150,7 @@ inline ParseVerdict ParseIpv6(const uint8_t* data, uint32_t data_len, uint32_t p
 /// whenever l4_off is kNoOffset.
 ///
 /// @param data      first byte of the frame (the contiguous first segment)
-/// @param data_len  bytes readable at `data`; never read beyond. Clamped to `pkt_len`.
+/// @param data_len  bytes readable at `data`; never read beyond, nor beyond `pkt_len`.
 /// @param pkt_len   length of the whole frame (> data_len for a multi-segment mbuf). A header
 ///                  that lies within the frame but not within `data_len` gives
 ///                  kHeadersNotContiguous, never a truncation reason.
@@ -172,8 +172,6 @@ inline ParseVerdict ParseFrame(const uint8_t* data, uint32_t data_len, uint32_t 
   meta.dst_port = 0;
   meta.l4_len = 0;
   meta.is_fragment = 0;
-  if (data_len > pkt_len) [[unlikely]]
-    data_len = pkt_len;  // bytes past the frame's end are not part of it
 
   ParseVerdict v = detail::Need(kEthHeaderLen, data_len, pkt_len, ParseVerdict::kTruncatedEthernet);
   uint32_t type_off = kEthHeaderLen - 2;
