@@ -5,6 +5,7 @@
 #include <pcap/pcap.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -321,6 +322,11 @@ struct DumperCloser {
 };
 using DumperHandle = std::unique_ptr<pcap_dumper_t, DumperCloser>;
 
+// libpcap's open errors already name the file; others do not. Name it exactly once.
+std::runtime_error PcapError(const std::string& path, const std::string& what) {
+  return std::runtime_error(what.find(path) != std::string::npos ? what : path + ": " + what);
+}
+
 constexpr int kPcapSnapLen = 65535;
 constexpr time_t kPcapStartSec = 1'700'000'000;  // a fixed start keeps files byte-identical
 constexpr uint32_t kPcapGapUsec = 100;
@@ -330,7 +336,7 @@ void WritePcapFrames(const std::string& path, const Frames& frames, BytesOf byte
   PcapHandle dead(pcap_open_dead(DLT_EN10MB, kPcapSnapLen));
   if (!dead) throw std::runtime_error(path + ": pcap_open_dead failed");
   DumperHandle dumper(pcap_dump_open(dead.get(), path.c_str()));
-  if (!dumper) throw std::runtime_error(path + ": " + pcap_geterr(dead.get()));
+  if (!dumper) throw PcapError(path, pcap_geterr(dead.get()));
   uint64_t usec = 0;
   for (const auto& frame : frames) {
     const Bytes& bytes = bytes_of(frame);
@@ -342,7 +348,9 @@ void WritePcapFrames(const std::string& path, const Frames& frames, BytesOf byte
     pcap_dump(reinterpret_cast<u_char*>(dumper.get()), &header, bytes.data());
     usec += kPcapGapUsec;
   }
-  if (pcap_dump_flush(dumper.get()) != 0) throw std::runtime_error(path + ": write failed");
+  // pcap_dump() reports nothing: a failed write shows only in the stream's error flag.
+  if (pcap_dump_flush(dumper.get()) != 0 || std::ferror(pcap_dump_file(dumper.get())) != 0)
+    throw std::runtime_error(path + ": write failed");
 }
 
 }  // namespace
@@ -358,7 +366,7 @@ void WritePcap(const std::string& path, std::span<const LabeledFrame> frames) {
 std::vector<Bytes> ReadPcap(const std::string& path) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   PcapHandle pcap(pcap_open_offline(path.c_str(), errbuf));
-  if (!pcap) throw std::runtime_error(path + ": " + errbuf);
+  if (!pcap) throw PcapError(path, errbuf);
   if (pcap_datalink(pcap.get()) != DLT_EN10MB)
     throw std::runtime_error(path + ": not an Ethernet capture (link type " +
                              std::to_string(pcap_datalink(pcap.get())) + ")");
@@ -368,7 +376,7 @@ std::vector<Bytes> ReadPcap(const std::string& path) {
   int rc = 0;
   while ((rc = pcap_next_ex(pcap.get(), &header, &data)) == 1)
     frames.emplace_back(data, data + header->caplen);
-  if (rc != PCAP_ERROR_BREAK) throw std::runtime_error(path + ": " + pcap_geterr(pcap.get()));
+  if (rc != PCAP_ERROR_BREAK) throw PcapError(path, pcap_geterr(pcap.get()));
   return frames;
 }
 
