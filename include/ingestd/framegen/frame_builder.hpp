@@ -32,7 +32,8 @@ struct VlanTag {
 };
 
 /// IPv4 header. Fields left empty are derived in Build(); the overrides exist to make
-/// malformed frames and are written exactly as given.
+/// malformed frames and are written exactly as given. Every spec member has a default
+/// initializer, so designated initializers may name any subset: `Tcp({.dst_port = 443})`.
 struct Ipv4Spec {
   Ipv4Addr src{10, 0, 0, 1};
   Ipv4Addr dst{10, 0, 0, 2};
@@ -41,12 +42,12 @@ struct Ipv4Spec {
   uint16_t id = 0;
   bool dont_fragment = false;
   bool more_fragments = false;
-  uint16_t frag_offset = 0;         // in 8-byte units, 13 bits
-  Bytes options;                    // zero-padded to a multiple of 4 bytes (at most 40)
-  std::optional<uint8_t> protocol;  // default: from the L4 layer, else 253 (RFC 3692 testing)
-  std::optional<uint8_t> version;   // default 4
-  std::optional<uint8_t> ihl;       // default (20 + options) / 4; the header bytes stay as built
-  std::optional<uint16_t> total_length;  // default: header + everything after it (no padding)
+  uint16_t frag_offset = 0;           // in 8-byte units, 13 bits
+  Bytes options{};                    // zero-padded to a multiple of 4 bytes (at most 40)
+  std::optional<uint8_t> protocol{};  // default: from the L4 layer, else 253 (RFC 3692 testing)
+  std::optional<uint8_t> version{};   // default 4
+  std::optional<uint8_t> ihl{};       // default (20 + options) / 4; the header bytes stay as built
+  std::optional<uint16_t> total_length{};  // default: header + everything after it (no padding)
   bool corrupt_checksum = false;
 };
 
@@ -55,7 +56,7 @@ struct Ipv4Spec {
 /// fragment header (44) is a 6-byte body: the length byte is then 0, its reserved field.
 struct Ipv6Extension {
   uint8_t type = 0;  // 0 hop-by-hop, 43 routing, 44 fragment, 60 destination options
-  Bytes body;
+  Bytes body{};
 };
 
 struct Ipv6Spec {
@@ -64,11 +65,11 @@ struct Ipv6Spec {
   uint8_t traffic_class = 0;
   uint32_t flow_label = 0;  // 20 bits
   uint8_t hop_limit = 64;
-  std::vector<Ipv6Extension> extensions;  // in order after the fixed header, chained by Build()
+  std::vector<Ipv6Extension> extensions{};  // in order after the fixed header, chained by Build()
   // Default: the first extension's type, else from the L4 layer, else 59 (no next header).
-  std::optional<uint8_t> next_header;
-  std::optional<uint8_t> version;          // default 6
-  std::optional<uint16_t> payload_length;  // default: all after the fixed header (no padding)
+  std::optional<uint8_t> next_header{};
+  std::optional<uint8_t> version{};          // default 6
+  std::optional<uint16_t> payload_length{};  // default: all after the fixed header (no padding)
 };
 
 /// Ethernet/IPv4 ARP (RFC 826), 28 bytes.
@@ -87,15 +88,15 @@ struct TcpSpec {
   uint32_t ack = 0;
   uint8_t flags = 0x10;  // ACK
   uint16_t window = 65535;
-  Bytes options;                       // zero-padded (EOL) to a multiple of 4 bytes (at most 40)
-  std::optional<uint8_t> data_offset;  // in 32-bit words; default (20 + options) / 4
+  Bytes options{};                       // zero-padded (EOL) to a multiple of 4 bytes (at most 40)
+  std::optional<uint8_t> data_offset{};  // in 32-bit words; default (20 + options) / 4
   bool corrupt_checksum = false;
 };
 
 struct UdpSpec {
   uint16_t src_port = 1024;
   uint16_t dst_port = 53;
-  std::optional<uint16_t> length;  // default: header + payload
+  std::optional<uint16_t> length{};  // default: header + payload
   bool corrupt_checksum = false;
 };
 
@@ -165,9 +166,9 @@ Bytes Truncated(std::span<const uint8_t> frame, size_t len);
 
 /// A frame and the verdict ParseFrame must give it when it is one contiguous segment.
 struct LabeledFrame {
-  Bytes bytes;
+  Bytes bytes{};
   packet::ParseVerdict expected = packet::ParseVerdict::kOk;
-  std::string_view kind;  // short description for messages, e.g. "ipv6/udp", "bad_udp_length"
+  std::string_view kind{};  // short description for messages, e.g. "ipv6/udp", "bad_udp_length"
 };
 
 /// Every kind of frame MixedTraffic makes appears at least once in each aligned run of this
