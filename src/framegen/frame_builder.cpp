@@ -159,146 +159,154 @@ FrameBuilder& FrameBuilder::PadTo(size_t frame_len) {
   return *this;
 }
 
-Bytes FrameBuilder::Build() const {
-  if (std::holds_alternative<std::monostate>(l3_))
-    throw std::logic_error(
-        "frame needs an L3 layer (EtherType() for one the builder does not model)");
+namespace {
+
+// The checksummed pseudo-header (RFC 768/793 for IPv4, RFC 8200 section 8.1 for IPv6).
+Checksum PseudoHeader(const Ipv4Spec* ip4, const Ipv6Spec* ip6, uint8_t proto, size_t l4_len) {
+  Checksum sum;
+  if (ip4 != nullptr) {
+    sum.Add(ip4->src).Add(ip4->dst).Add16(proto).Add16(CheckedLength(l4_len, "L4 length"));
+  } else {
+    sum.Add(ip6->src).Add(ip6->dst);
+    sum.Add16(static_cast<uint16_t>(l4_len >> 16)).Add16(static_cast<uint16_t>(l4_len));
+    sum.Add16(proto);
+  }
+  return sum;
+}
+
+}  // namespace
+
+FrameBuilder::Layer FrameBuilder::BuildL4() const {
   const auto* ip4 = std::get_if<Ipv4Spec>(&l3_);
   const auto* ip6 = std::get_if<Ipv6Spec>(&l3_);
-
-  // The checksummed pseudo-header (RFC 793/768 for IPv4, RFC 8200 8.1 for IPv6).
-  auto pseudo_header = [&](uint8_t proto, size_t l4_len) {
-    Checksum sum;
-    if (ip4 != nullptr) {
-      sum.Add(ip4->src).Add(ip4->dst).Add16(proto).Add16(CheckedLength(l4_len, "L4 length"));
-    } else {
-      sum.Add(ip6->src).Add(ip6->dst);
-      sum.Add16(static_cast<uint16_t>(l4_len >> 16)).Add16(static_cast<uint16_t>(l4_len));
-      sum.Add16(proto);
-    }
-    return sum;
-  };
-
-  // Everything after the L3 header: the L4 header (if any) and the payload.
-  Bytes l4;
-  uint8_t proto = ip4 != nullptr ? kIpProtoTesting : kIpv6NoNextHeader;
+  Layer l4{{}, ip4 != nullptr ? kIpProtoTesting : kIpv6NoNextHeader};
+  Bytes& out = l4.bytes;
   if (const auto* tcp = std::get_if<TcpSpec>(&l4_)) {
-    proto = packet::kIpProtoTcp;
+    l4.type = packet::kIpProtoTcp;
     const Bytes options = PaddedOptions(tcp->options, "TCP");
     const auto words = static_cast<uint8_t>((packet::kTcpMinHeaderLen + options.size()) / 4);
-    Put16(l4, tcp->src_port);
-    Put16(l4, tcp->dst_port);
-    Put32(l4, tcp->seq);
-    Put32(l4, tcp->ack);
-    Put8(l4, static_cast<uint8_t>(tcp->data_offset.value_or(words) << 4));
-    Put8(l4, tcp->flags);
-    Put16(l4, tcp->window);
-    Put16(l4, 0);  // checksum, below
-    Put16(l4, 0);  // urgent pointer
-    Append(l4, options);
-    Append(l4, payload_);
-    const uint16_t sum = pseudo_header(proto, l4.size()).Add(l4).Finish();
-    Store16(l4, 16, MaybeCorrupt(sum, tcp->corrupt_checksum));
+    Put16(out, tcp->src_port);
+    Put16(out, tcp->dst_port);
+    Put32(out, tcp->seq);
+    Put32(out, tcp->ack);
+    Put8(out, static_cast<uint8_t>(tcp->data_offset.value_or(words) << 4));
+    Put8(out, tcp->flags);
+    Put16(out, tcp->window);
+    Put16(out, 0);  // checksum, below
+    Put16(out, 0);  // urgent pointer
+    Append(out, options);
+    Append(out, payload_);
+    const uint16_t sum = PseudoHeader(ip4, ip6, l4.type, out.size()).Add(out).Finish();
+    Store16(out, 16, MaybeCorrupt(sum, tcp->corrupt_checksum));
   } else if (const auto* udp = std::get_if<UdpSpec>(&l4_)) {
-    proto = packet::kIpProtoUdp;
+    l4.type = packet::kIpProtoUdp;
     const uint16_t length =
         udp->length.value_or(CheckedLength(packet::kUdpHeaderLen + payload_.size(), "UDP length"));
-    Put16(l4, udp->src_port);
-    Put16(l4, udp->dst_port);
-    Put16(l4, length);
-    Put16(l4, 0);  // checksum, below
-    Append(l4, payload_);
+    Put16(out, udp->src_port);
+    Put16(out, udp->dst_port);
+    Put16(out, length);
+    Put16(out, 0);  // checksum, below
+    Append(out, payload_);
     // The pseudo-header carries the UDP length field; 0 means "no checksum", so send 0xffff.
-    uint16_t sum = pseudo_header(proto, length).Add(l4).Finish();
+    uint16_t sum = PseudoHeader(ip4, ip6, l4.type, length).Add(out).Finish();
     if (sum == 0) sum = 0xffff;
-    Store16(l4, 6, MaybeCorrupt(sum, udp->corrupt_checksum));
+    Store16(out, 6, MaybeCorrupt(sum, udp->corrupt_checksum));
   } else if (const auto* icmp = std::get_if<IcmpSpec>(&l4_)) {
-    proto = ip4 != nullptr ? packet::kIpProtoIcmp : packet::kIpProtoIcmpv6;
-    Put8(l4, icmp->type);
-    Put8(l4, icmp->code);
-    Put16(l4, 0);  // checksum, below
-    Put32(l4, icmp->rest);
-    Append(l4, payload_);
+    l4.type = ip4 != nullptr ? packet::kIpProtoIcmp : packet::kIpProtoIcmpv6;
+    Put8(out, icmp->type);
+    Put8(out, icmp->code);
+    Put16(out, 0);  // checksum, below
+    Put32(out, icmp->rest);
+    Append(out, payload_);
     // ICMPv6 covers the pseudo-header; ICMP for IPv4 does not.
-    Checksum sum = ip4 != nullptr ? Checksum{} : pseudo_header(proto, l4.size());
-    Store16(l4, 2, MaybeCorrupt(sum.Add(l4).Finish(), icmp->corrupt_checksum));
+    Checksum sum = ip4 != nullptr ? Checksum{} : PseudoHeader(ip4, ip6, l4.type, out.size());
+    Store16(out, 2, MaybeCorrupt(sum.Add(out).Finish(), icmp->corrupt_checksum));
   } else {
-    l4 = payload_;
+    out = payload_;
   }
-  if (clip_l4_ && *clip_l4_ < l4.size()) l4.resize(*clip_l4_);
+  if (clip_l4_ && *clip_l4_ < out.size()) out.resize(*clip_l4_);
+  return l4;
+}
 
-  Bytes l3;
-  uint16_t ether_type = 0;
-  if (ip4 != nullptr) {
-    ether_type = packet::kEtherTypeIpv4;
+FrameBuilder::Layer FrameBuilder::BuildL3(size_t l4_len, uint8_t l4_type) const {
+  Layer l3;
+  Bytes& out = l3.bytes;
+  if (const auto* ip4 = std::get_if<Ipv4Spec>(&l3_)) {
+    l3.type = packet::kEtherTypeIpv4;
     const Bytes options = PaddedOptions(ip4->options, "IPv4");
     const size_t header_len = packet::kIpv4MinHeaderLen + options.size();
     const auto ihl =
         static_cast<uint8_t>(ip4->ihl.value_or(static_cast<uint8_t>(header_len / 4)) & 0x0f);
-    Put8(l3, static_cast<uint8_t>(ip4->version.value_or(4) << 4 | ihl));
-    Put8(l3, ip4->tos);
-    Put16(l3,
-          ip4->total_length.value_or(CheckedLength(header_len + l4.size(), "IPv4 total length")));
-    Put16(l3, ip4->id);
-    Put16(l3,
+    Put8(out, static_cast<uint8_t>(ip4->version.value_or(4) << 4 | ihl));
+    Put8(out, ip4->tos);
+    Put16(out, ip4->total_length.value_or(CheckedLength(header_len + l4_len, "IPv4 total length")));
+    Put16(out, ip4->id);
+    Put16(out,
           static_cast<uint16_t>((ip4->dont_fragment ? 0x4000 : 0) |
                                 (ip4->more_fragments ? 0x2000 : 0) | (ip4->frag_offset & 0x1fff)));
-    Put8(l3, ip4->ttl);
-    Put8(l3, ip4->protocol.value_or(proto));
-    Put16(l3, 0);  // header checksum, below
-    Append(l3, ip4->src);
-    Append(l3, ip4->dst);
-    Append(l3, options);
-    Store16(l3, 10, MaybeCorrupt(Checksum{}.Add(l3).Finish(), ip4->corrupt_checksum));
-  } else if (ip6 != nullptr) {
-    ether_type = packet::kEtherTypeIpv6;
-    Put32(l3, static_cast<uint32_t>(ip6->version.value_or(6) & 0x0f) << 28 |
-                  static_cast<uint32_t>(ip6->traffic_class) << 20 | (ip6->flow_label & 0xfffff));
+    Put8(out, ip4->ttl);
+    Put8(out, ip4->protocol.value_or(l4_type));
+    Put16(out, 0);  // header checksum, below
+    Append(out, ip4->src);
+    Append(out, ip4->dst);
+    Append(out, options);
+    Store16(out, 10, MaybeCorrupt(Checksum{}.Add(out).Finish(), ip4->corrupt_checksum));
+  } else if (const auto* ip6 = std::get_if<Ipv6Spec>(&l3_)) {
+    l3.type = packet::kEtherTypeIpv6;
     Bytes extensions;
     for (size_t i = 0; i < ip6->extensions.size(); ++i) {
       Bytes body = ip6->extensions[i].body;
       body.resize((body.size() + 2 + 7) / 8 * 8 - 2, 0);
       if (body.size() + 2 > 256 * 8)
         throw std::logic_error("IPv6 extension header exceeds 2048 bytes");
-      Put8(extensions, i + 1 < ip6->extensions.size() ? ip6->extensions[i + 1].type : proto);
+      Put8(extensions, i + 1 < ip6->extensions.size() ? ip6->extensions[i + 1].type : l4_type);
       Put8(extensions, static_cast<uint8_t>((body.size() + 2) / 8 - 1));
       Append(extensions, body);
     }
-    const uint8_t first_next = ip6->extensions.empty() ? proto : ip6->extensions.front().type;
-    Put16(l3, ip6->payload_length.value_or(
-                  CheckedLength(extensions.size() + l4.size(), "IPv6 payload length")));
-    Put8(l3, ip6->next_header.value_or(first_next));
-    Put8(l3, ip6->hop_limit);
-    Append(l3, ip6->src);
-    Append(l3, ip6->dst);
-    Append(l3, extensions);
+    const uint8_t first_next = ip6->extensions.empty() ? l4_type : ip6->extensions.front().type;
+    Put32(out, static_cast<uint32_t>(ip6->version.value_or(6) & 0x0f) << 28 |
+                   static_cast<uint32_t>(ip6->traffic_class) << 20 | (ip6->flow_label & 0xfffff));
+    Put16(out, ip6->payload_length.value_or(
+                   CheckedLength(extensions.size() + l4_len, "IPv6 payload length")));
+    Put8(out, ip6->next_header.value_or(first_next));
+    Put8(out, ip6->hop_limit);
+    Append(out, ip6->src);
+    Append(out, ip6->dst);
+    Append(out, extensions);
   } else if (const auto* arp = std::get_if<ArpSpec>(&l3_)) {
-    ether_type = packet::kEtherTypeArp;
-    Put16(l3, 1);  // hardware: Ethernet
-    Put16(l3, packet::kEtherTypeIpv4);
-    Put8(l3, 6);
-    Put8(l3, 4);
-    Put16(l3, arp->opcode);
-    Append(l3, arp->sender_mac);
-    Append(l3, arp->sender_ip);
-    Append(l3, arp->target_mac);
-    Append(l3, arp->target_ip);
+    l3.type = packet::kEtherTypeArp;
+    Put16(out, 1);  // hardware: Ethernet
+    Put16(out, packet::kEtherTypeIpv4);
+    Put8(out, 6);
+    Put8(out, 4);
+    Put16(out, arp->opcode);
+    Append(out, arp->sender_mac);
+    Append(out, arp->sender_ip);
+    Append(out, arp->target_mac);
+    Append(out, arp->target_ip);
   } else {
-    ether_type = std::get<RawL3>(l3_).ether_type;
+    l3.type = std::get<RawL3>(l3_).ether_type;
   }
+  return l3;
+}
 
+Bytes FrameBuilder::Build() const {
+  if (std::holds_alternative<std::monostate>(l3_))
+    throw std::logic_error(
+        "frame needs an L3 layer (EtherType() for one the builder does not model)");
+  // Innermost first: L4 lengths and checksums feed the L3 header, which feeds the EtherType.
+  const Layer l4 = BuildL4();
+  const Layer l3 = BuildL3(l4.bytes.size(), static_cast<uint8_t>(l4.type));
   Bytes frame;
-  frame.reserve(
-      std::max(pad_to_, packet::kEthHeaderLen + vlans_.size() * 4 + l3.size() + l4.size()));
   Append(frame, dst_);
   Append(frame, src_);
   for (const VlanTag& tag : vlans_) {
     Put16(frame, tag.tpid);
     Put16(frame, tag.tci);
   }
-  Put16(frame, ether_type);
-  Append(frame, l3);
-  Append(frame, l4);
+  Put16(frame, l3.type);
+  Append(frame, l3.bytes);
+  Append(frame, l4.bytes);
   if (frame.size() < pad_to_) frame.resize(pad_to_, 0);
   return frame;
 }
@@ -389,7 +397,6 @@ namespace {
 class Prng {
  public:
   explicit Prng(uint64_t seed) : engine_(seed) {}
-  uint64_t Next() { return engine_(); }
   uint32_t Below(uint32_t n) { return static_cast<uint32_t>(engine_() % n); }
   uint32_t Range(uint32_t lo, uint32_t hi) { return lo + Below(hi - lo + 1); }  // inclusive
   bool OneIn(uint32_t n) { return Below(n) == 0; }

@@ -148,8 +148,16 @@ class FrameBuilder {
   using L3 = std::variant<std::monostate, RawL3, Ipv4Spec, Ipv6Spec, ArpSpec>;
   using L4 = std::variant<std::monostate, TcpSpec, UdpSpec, IcmpSpec>;
 
+  // Encoded headers plus what the enclosing layer calls them (IP protocol or EtherType).
+  struct Layer {
+    Bytes bytes;
+    uint16_t type = 0;
+  };
+
   void SetL3(L3 l3);
   void SetL4(L4 l4);
+  Layer BuildL4() const;  // L4 header and payload, checksummed, then clipped
+  Layer BuildL3(size_t l4_len, uint8_t l4_type) const;
 
   MacAddr dst_{0x02, 0, 0, 0, 0, 0x02};
   MacAddr src_{0x02, 0, 0, 0, 0, 0x01};
