@@ -92,6 +92,28 @@ inline ParseVerdict ParseL4(const uint8_t* data, uint32_t data_len, uint32_t l4_
   return ParseVerdict::kOk;
 }
 
+// Ethernet II and up to kMaxVlans tags; on success sets ethertype and l3_off.
+inline ParseVerdict ParseEthernet(const uint8_t* data, uint32_t data_len, uint32_t pkt_len,
+                                  PktMeta& meta) noexcept {
+  ParseVerdict v = Need(kEthHeaderLen, data_len, pkt_len, ParseVerdict::kTruncatedEthernet);
+  if (v != ParseVerdict::kOk) return v;
+  uint32_t type_off = kEthHeaderLen - 2;  // the EtherType, or the TPID of a tag
+  uint16_t type = Load16(data + type_off);
+  while (IsVlanTpid(type)) {
+    if (meta.vlan_count == kMaxVlans) [[unlikely]]
+      return ParseVerdict::kTooManyVlans;
+    // A tag: its TPID (read already), the TCI, then the next EtherType or TPID.
+    v = Need(type_off + 2 + kVlanTagLen, data_len, pkt_len, ParseVerdict::kTruncatedVlan);
+    if (v != ParseVerdict::kOk) return v;
+    meta.vlan_tci[meta.vlan_count++] = Load16(data + type_off + 2);
+    type_off += kVlanTagLen;
+    type = Load16(data + type_off);
+  }
+  meta.ethertype = type;
+  meta.l3_off = static_cast<uint16_t>(type_off + 2);
+  return ParseVerdict::kOk;
+}
+
 inline ParseVerdict ParseIpv4(const uint8_t* data, uint32_t data_len, uint32_t pkt_len,
                               uint32_t l3_off, PktMeta& meta) noexcept {
   ParseVerdict v =
@@ -173,38 +195,19 @@ inline ParseVerdict ParseFrame(const uint8_t* data, uint32_t data_len, uint32_t 
   meta.l4_len = 0;
   meta.is_fragment = 0;
 
-  ParseVerdict v = detail::Need(kEthHeaderLen, data_len, pkt_len, ParseVerdict::kTruncatedEthernet);
-  uint32_t type_off = kEthHeaderLen - 2;
-  uint16_t type = 0;
-  if (v == ParseVerdict::kOk) type = detail::Load16(data + type_off);
-  while (v == ParseVerdict::kOk && detail::IsVlanTpid(type)) {
-    if (meta.vlan_count == kMaxVlans) [[unlikely]] {
-      v = ParseVerdict::kTooManyVlans;
-      break;
-    }
-    // A tag is TPID(already read) + TCI + the next EtherType/TPID.
-    v = detail::Need(type_off + 2 + kVlanTagLen, data_len, pkt_len, ParseVerdict::kTruncatedVlan);
-    if (v != ParseVerdict::kOk) break;
-    meta.vlan_tci[meta.vlan_count++] = detail::Load16(data + type_off + 2);
-    type_off += kVlanTagLen;
-    type = detail::Load16(data + type_off);
-  }
+  ParseVerdict v = detail::ParseEthernet(data, data_len, pkt_len, meta);
   if (v != ParseVerdict::kOk) {
     meta.verdict = v;
     return v;
   }
-
-  const uint32_t l3_off = type_off + 2;
-  meta.ethertype = type;
-  meta.l3_off = static_cast<uint16_t>(l3_off);
-  switch (type) {
+  switch (meta.ethertype) {
     case kEtherTypeIpv4:
       meta.l3 = L3Type::kIpv4;
-      v = detail::ParseIpv4(data, data_len, pkt_len, l3_off, meta);
+      v = detail::ParseIpv4(data, data_len, pkt_len, meta.l3_off, meta);
       break;
     case kEtherTypeIpv6:
       meta.l3 = L3Type::kIpv6;
-      v = detail::ParseIpv6(data, data_len, pkt_len, l3_off, meta);
+      v = detail::ParseIpv6(data, data_len, pkt_len, meta.l3_off, meta);
       break;
     case kEtherTypeArp:
       meta.l3 = L3Type::kArp;  // forwarded as-is; ARP fields are not inspected
