@@ -14,7 +14,7 @@ namespace ingestd::config::internal {
 struct PortMarks {
   Mark tx_queues;  // the value, or the port when defaulted
   Mark mtu;        // the value, or the port when unset
-  bool ok = true;  // every field parsed: cross-checks may trust it
+  bool ok = true;  // name, queue counts and mtu parsed: cross-checks may trust them
 };
 
 struct SegmentMarks {
@@ -50,9 +50,10 @@ struct Parsed {
   std::vector<RouteMarks> routes;
   size_t chain_count = 0;  // chain entries in the file, parsed or not
   bool eal_ok = true;
-  bool ports_ok = true;
   bool pipeline_ok = true;  // burst, tx_retries, mempool
-  bool chains_ok = true;    // every chain entry and every rx reference
+  // False when something meant to poll or route a queue did not resolve, so
+  // "polled by no chain" / "has no route" would mislead.
+  bool chains_ok = true;
   bool routes_ok = true;
 };
 

@@ -288,32 +288,34 @@ class Validator {
   void CheckMbufFitsFrame() {
     const MempoolConfig& mp = cfg_.pipeline.mempool;
     if (!p_.pipeline_ok) return;
+    const std::string why = "mtu + 26 for the Ethernet header, 2 VLAN tags and CRC, + 128 headroom";
+    std::vector<std::string> defaulted;  // ports left at the device default MTU
     for (size_t pi = 0; pi < cfg_.ports.size(); ++pi) {
       const PortConfig& port = cfg_.ports[pi];
       if (!p_.ports[pi].ok) continue;
-      const uint64_t mtu = port.mtu.value_or(kDefaultMtu);
-      const uint64_t needed = mtu + kFrameOverhead + kHeadroom;
+      const uint64_t needed = port.mtu.value_or(kDefaultMtu) + kFrameOverhead + kHeadroom;
       if (needed <= mp.data_room) continue;
-      const std::string why =
-          "mtu + 26 for the Ethernet header, 2 VLAN tags and CRC, + 128 headroom";
-      if (port.mtu) {
-        std::string hint = fmt::format("raise pipeline.mempool.data_room to {}", needed);
-        if (mp.data_room >= 68 + kFrameOverhead + kHeadroom) {
-          hint += fmt::format(", or lower mtu to {}", mp.data_room - kFrameOverhead - kHeadroom);
-        }
-        diag_.Error(p_.ports[pi].mtu,
-                    fmt::format("mtu {} does not fit one mbuf: it needs a data_room of {} ({}), "
-                                "pipeline.mempool.data_room is {}",
-                                mtu, needed, why, mp.data_room),
-                    hint);
-      } else {
-        diag_.Error(p_.data_room,
-                    fmt::format("data_room {} cannot hold a full frame of port '{}' (default "
-                                "mtu {}): it needs {} ({})",
-                                mp.data_room, port.name, mtu, needed, why),
-                    fmt::format("raise data_room to {}, or set a smaller mtu on port '{}'",
-                                needed, port.name));
+      if (!port.mtu) {
+        defaulted.push_back(port.name);
+        continue;
       }
+      std::string hint = fmt::format("raise pipeline.mempool.data_room to {}", needed);
+      if (mp.data_room >= 68 + kFrameOverhead + kHeadroom) {
+        hint += fmt::format(", or lower mtu to {}", mp.data_room - kFrameOverhead - kHeadroom);
+      }
+      diag_.Error(p_.ports[pi].mtu,
+                  fmt::format("mtu {} does not fit one mbuf: it needs a data_room of {} ({}), "
+                              "pipeline.mempool.data_room is {}",
+                              *port.mtu, needed, why, mp.data_room),
+                  hint);
+    }
+    if (!defaulted.empty()) {
+      const uint64_t needed = kDefaultMtu + kFrameOverhead + kHeadroom;
+      diag_.Error(p_.data_room,
+                  fmt::format("data_room {} cannot hold a full frame at the default mtu {} "
+                              "(ports {}): it needs {} ({})",
+                              mp.data_room, kDefaultMtu, JoinNames(defaulted), needed, why),
+                  fmt::format("raise data_room to {}, or set a smaller mtu on those ports", needed));
     }
   }
 

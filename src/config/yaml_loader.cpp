@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // YAML -> typed config: types, ranges, names and references, each error at its line:col.
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "diagnostics.hpp"
@@ -380,7 +383,8 @@ class Loader {
     const size_t before = diag_.count();
     EalConfig& eal = out_.cfg.eal;
     out_.main_lcore = out_.main_cpu = out_.memory_mb = out_.root;
-    if (field != nullptr) {
+    // "eal:" with every line commented out means "all defaults".
+    if (field != nullptr && !field->value.IsNull()) {
       MapReader r(diag_, field->value, "eal", kEalKeys, field->at);
       if (r.is_map()) {
         out_.main_lcore = out_.main_cpu = out_.memory_mb = field->at;
@@ -394,6 +398,8 @@ class Loader {
           out_.main_cpu = f->at;
           out_.main_cpu_given = true;
         }
+        // Only the lcore and CPU are cross-checked.
+        out_.eal_ok = diag_.count() == before;
         if (const Field* f = r.Get("memory_mb")) {
           Set(f, eal.memory_mb, 16, 1048576);
           out_.memory_mb = f->at;
@@ -408,9 +414,10 @@ class Loader {
           if (std::optional<size_t> i = Choice(*f, kLogLevels)) eal.log_level = kLogLevels[*i];
         }
         r.Finish("in eal");
+      } else {
+        out_.eal_ok = false;
       }
     }
-    out_.eal_ok = diag_.count() == before;
   }
 
   void ParseFilePrefix(const Field& f) {
@@ -435,7 +442,6 @@ class Loader {
   }
 
   void ParsePorts(const Field* field) {
-    const size_t before = diag_.count();
     if (field != nullptr && List(*field)) {
       if (field->value.size() == 0) {
         diag_.Error(field->at, "ports: at least one port is needed");
@@ -446,11 +452,9 @@ class Loader {
         for (const YAML::Node& node : field->value) ParsePort(node);
       }
     }
-    out_.ports_ok = diag_.count() == before;
   }
 
   void ParsePort(const YAML::Node& node) {
-    const size_t before = diag_.count();
     PortConfig p;
     PortMarks pm;
     p.mark = MarkOf(node);
@@ -459,6 +463,9 @@ class Loader {
 
     std::string context = "in a port";
     bool named = false;
+    // Cross-checks read name, queue counts and mtu: errors elsewhere (a bad
+    // MAC, say) leave them trustworthy.
+    size_t relevant_errors = diag_.count();
     if (const Field* f = r.Require("name", "in a port")) {
       if (std::optional<std::string> name = String(*f)) {
         p.name = *name;
@@ -480,6 +487,7 @@ class Loader {
       }
     }
 
+    relevant_errors = diag_.count() - relevant_errors;
     if (const Field* f = r.Require("device", context)) ParseDevice(*f, p);
     if (const Field* f = r.Get("args")) {
       if (p.is_pci) {
@@ -490,17 +498,23 @@ class Loader {
         ParseDeviceArgs(*f, p);
       }
     }
+    size_t queue_errors = diag_.count();
     Set(r.Get("rx_queues"), p.rx_queues, 0, 64);
     pm.tx_queues = p.mark;
     if (const Field* f = r.Get("tx_queues")) {
       Set(f, p.tx_queues, 1, 64);
       pm.tx_queues = f->at;
     }
+    relevant_errors += diag_.count() - queue_errors;
     SetPowerOfTwo(r.Get("rx_desc"), p.rx_desc, 64, 32768);
     SetPowerOfTwo(r.Get("tx_desc"), p.tx_desc, 64, 32768);
     pm.mtu = p.mark;
     if (const Field* f = r.Get("mtu")) {
-      if (std::optional<uint64_t> v = Uint(*f, 68, 9600)) p.mtu = static_cast<uint16_t>(*v);
+      if (std::optional<uint64_t> v = Uint(*f, 68, 9600)) {
+        p.mtu = static_cast<uint16_t>(*v);
+      } else {
+        ++relevant_errors;
+      }
       pm.mtu = f->at;
     }
     if (const Field* f = r.Get("promiscuous")) {
@@ -510,7 +524,7 @@ class Loader {
     if (const Field* f = r.Get("set_dst_mac")) p.set_dst_mac = Mac(*f);
     r.Finish(context);
 
-    pm.ok = diag_.count() == before;
+    pm.ok = named && relevant_errors == 0;
     if (named) port_index_.emplace(p.name, static_cast<uint16_t>(out_.cfg.ports.size()));
     out_.cfg.ports.push_back(std::move(p));
     out_.ports.push_back(pm);
@@ -614,7 +628,7 @@ class Loader {
     Set(r.Get("burst"), pl.burst, 1, 64);
     Set(r.Get("tx_retries"), pl.tx_retries, 0, 1000);
     pl.mempool.mark = out_.cache = out_.data_room = field->at;
-    if (const Field* f = r.Get("mempool")) {
+    if (const Field* f = r.Get("mempool"); f != nullptr && !f->value.IsNull()) {
       pl.mempool.mark = out_.cache = out_.data_room = f->at;
       MapReader m(diag_, f->value, "pipeline.mempool", kMempoolKeys, f->at);
       if (m.is_map()) {
@@ -632,14 +646,14 @@ class Loader {
     }
     out_.pipeline_ok = diag_.count() == before;
 
-    const size_t chains_before = diag_.count();
     if (const Field* f = r.Require("chains", "in pipeline"); f != nullptr && List(*f)) {
       out_.chain_count = f->value.size();
       if (f->value.size() == 0) diag_.Error(f->at, "chains: at least one chain is needed");
       for (const YAML::Node& node : f->value) ParseChain(node);
+    } else {
+      out_.chains_ok = false;
     }
     r.Finish("in pipeline");
-    out_.chains_ok = out_.chains_ok && diag_.count() == chains_before;
   }
 
   void ParseChain(const YAML::Node& node) {
@@ -656,12 +670,18 @@ class Loader {
       out_.chains.push_back(std::move(cm));
       return;
     }
-    if (const Field* f = r.Require("rx", context); f != nullptr && List(*f)) {
+    if (const Field* f = r.Require("rx", context); f == nullptr || !List(*f)) {
+      out_.chains_ok = false;
+    } else {
       if (f->value.size() == 0) diag_.Error(f->at, "rx: a chain needs at least one RX queue");
       for (const YAML::Node& entry : f->value) {
         const Mark at = MarkOf(entry);
-        std::optional<QueueRef> ref = Reference(entry, at, fmt::format("chain {} rx", index));
-        if (!ref) continue;
+        std::optional<QueueRef> ref = Reference(entry, at, fmt::format("chain {} polls", index));
+        if (!ref) {
+          // It was meant to poll something: "polled by no chain" would mislead.
+          out_.chains_ok = false;
+          continue;
+        }
         const PortConfig& port = out_.cfg.ports[ref->port];
         if (!out_.ports[ref->port].ok) {
           out_.chains_ok = false;
@@ -691,7 +711,8 @@ class Loader {
         diag_.Error(f->at, "segments: a chain needs at least one segment");
         cm.stages_ok = false;
       }
-      for (const YAML::Node& seg : f->value) ParseSegment(seg, index, chain, cm);
+      size_t si = 0;
+      for (const YAML::Node& seg : f->value) ParseSegment(seg, index, si++, chain, cm);
     } else {
       cm.stages_ok = false;
     }
@@ -700,10 +721,9 @@ class Loader {
     out_.chains.push_back(std::move(cm));
   }
 
-  void ParseSegment(const YAML::Node& node, size_t chain_index, ChainConfig& chain,
+  void ParseSegment(const YAML::Node& node, size_t chain_index, size_t index, ChainConfig& chain,
                     ChainMarks& cm) {
-    const std::string context =
-        fmt::format("in segment {} of chain {}", chain.segments.size(), chain_index);
+    const std::string context = fmt::format("in segment {} of chain {}", index, chain_index);
     SegmentConfig seg;
     SegmentMarks sm;
     seg.mark = MarkOf(node);
@@ -736,7 +756,6 @@ class Loader {
     cm.stages_ok = cm.stages_ok && stages_ok;
     // A segment without a usable lcore is dropped: later checks index lcores.
     if (!lcore_ok) {
-      out_.chains_ok = false;
       cm.stages_ok = false;
       return;
     }
@@ -751,11 +770,15 @@ class Loader {
     }
     bool ok = true;
     std::vector<unsigned> stages;
+    // Order is checked between neighbours only: after an unknown name there is
+    // nothing to compare with, and one typo should give one error.
+    bool after_unknown = false;
     for (const YAML::Node& node : f.value) {
       const Mark at = MarkOf(node);
       if (!node.IsScalar()) {
         diag_.Error(at, fmt::format("expected a stage name, got {}", Describe(node)));
         ok = false;
+        after_unknown = true;
         continue;
       }
       const std::string& name = node.Scalar();
@@ -768,9 +791,10 @@ class Loader {
         if (hint.empty()) hint = "stages are " + JoinNames(kStageNameList);
         diag_.Error(at, fmt::format("unknown stage '{}'", Printable(name)), hint);
         ok = false;
+        after_unknown = true;
         continue;
       }
-      if (!stages.empty()) {
+      if (!stages.empty() && !after_unknown) {
         const unsigned prev = stages.back();
         if (*stage == prev) {
           diag_.Error(at, fmt::format("stage '{}' is listed twice", name));
@@ -788,6 +812,7 @@ class Loader {
         }
       }
       stages.push_back(*stage);
+      after_unknown = false;
     }
     if (ok) {
       seg.first = static_cast<Stage>(stages.front());
@@ -797,13 +822,11 @@ class Loader {
   }
 
   void ParseRoutes(const Field* field) {
-    const size_t before = diag_.count();
     if (field != nullptr && List(*field)) {
       for (const YAML::Node& node : field->value) ParseRoute(node);
     } else {
       out_.routes_ok = false;
     }
-    out_.routes_ok = out_.routes_ok && diag_.count() == before;
   }
 
   void ParseRoute(const YAML::Node& node) {
@@ -811,45 +834,39 @@ class Loader {
     RouteMarks rm;
     route.mark = MarkOf(node);
     MapReader r(diag_, node, "a route", kRouteKeys, route.mark);
-    if (!r.is_map()) return;
-    bool ok = true;
+    if (!r.is_map()) {
+      out_.routes_ok = false;
+      return;
+    }
+    // A route is kept once its origin resolves, even if its target does not:
+    // it still covers its port in the completeness checks.
+    bool from_ok = false;
     if (const Field* f = r.Require("from", "in a route")) {
       rm.from = f->at;
-      std::optional<QueueRef> ref = Reference(f->value, f->at, "route from");
-      ok = ok && ref.has_value();
-      if (ref) {
+      if (std::optional<QueueRef> ref = Reference(f->value, f->at, "route from")) {
         const PortConfig& port = out_.cfg.ports[ref->port];
-        if (!out_.ports[ref->port].ok) {
-          out_.routes_ok = false;
-        } else if (port.rx_queues == 0) {
+        if (out_.ports[ref->port].ok && port.rx_queues == 0) {
           diag_.Error(f->at, fmt::format("route from port '{}', which receives nothing "
                                          "(rx_queues: 0)",
                                          port.name));
         }
         route.in_port = ref->port;
         route.in_queue = ref->queue;
+        from_ok = true;
       }
-    } else {
-      ok = false;
     }
     if (const Field* f = r.Require("to", "in a route")) {
       rm.to = f->at;
       if (std::optional<std::string> to = String(*f)) {
-        if (*to == "drop") {
-          route.out_port = kDropRoute;
-        } else if (std::optional<uint16_t> port = PortByName(*to, f->at, "route to")) {
-          route.out_port = *port;
-        } else {
-          ok = false;
+        if (*to != "drop") {
+          if (std::optional<uint16_t> port = PortByName(*to, f->at, "route to")) {
+            route.out_port = *port;
+          }
         }
-      } else {
-        ok = false;
       }
-    } else {
-      ok = false;
     }
     r.Finish("in a route");
-    if (!ok) {
+    if (!from_ok) {
       out_.routes_ok = false;
       return;
     }
@@ -861,8 +878,12 @@ class Loader {
     if (auto it = port_index_.find(name); it != port_index_.end()) return it->second;
     // Its definition was rejected already; one error is enough.
     if (rejected_names_.contains(name)) return std::nullopt;
-    std::vector<std::string> known;
-    for (const auto& [n, index] : port_index_) known.push_back(n);
+    std::vector<std::string> known;  // in file order, as the operator wrote them
+    for (const PortConfig& p : out_.cfg.ports) {
+      if (port_index_.contains(p.name) && std::find(known.begin(), known.end(), p.name) == known.end()) {
+        known.push_back(p.name);
+      }
+    }
     std::string hint = DidYouMean(name, known);
     std::string listing = known.empty() ? "no ports are defined" : "known ports: " + JoinNames(known);
     hint = hint.empty() ? listing : hint + " " + listing;
@@ -915,25 +936,69 @@ class Loader {
 
 }  // namespace
 
+namespace {
+
+// Records where documents start, ignoring their content.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+Mark FromYaml(const YAML::Mark& m) {
+  return m.is_null() ? Mark{1, 1} : Mark{m.line + 1, m.column + 1};
+}
+
+}  // namespace
+
 bool ParseYaml(const std::string& text, const std::string& base_dir, Diagnostics& diag,
                Parsed& out) {
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(text);
+    // yaml-cpp 0.7 makes no progress on a stray ',' at document level: every
+    // HandleNextDocument reports a new empty document at the same place, so
+    // YAML::LoadAll never returns (it allocates until bad_alloc) and
+    // YAML::Load silently returns null. Count documents ourselves first,
+    // stopping at the second one or at a repeat.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+    }
+    if (starts.marks.size() == 2) {
+      const YAML::Mark& second = starts.marks[1];
+      if (second.pos == starts.marks[0].pos) {
+        const size_t at = static_cast<size_t>(second.pos);
+        const std::string what = at < text.size() ? fmt::format(" '{}'", Printable(text.substr(at, 1))) : "";
+        diag.Error(FromYaml(second), fmt::format("YAML syntax error: unexpected{}", what),
+                   "outside [...] and {...}, a ',' cannot start a value: quote it");
+      } else {
+        diag.Error(FromYaml(second), "only one YAML document is allowed in a config file");
+      }
+      return false;
+    }
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    const Mark at = e.mark.is_null() ? Mark{1, 1} : Mark{e.mark.line + 1, e.mark.column + 1};
-    diag.Error(at, fmt::format("YAML syntax error: {}", e.msg));
+    diag.Error(FromYaml(e.mark), fmt::format("YAML syntax error: {}", e.msg));
     return false;
   } catch (const YAML::Exception& e) {
-    diag.Error({1, 1}, fmt::format("YAML error: {}", e.msg));
-    return false;
-  }
-  if (docs.size() > 1) {
-    diag.Error(MarkOf(docs[1]), "only one YAML document is allowed in a config file");
+    diag.Error(FromYaml(e.mark), fmt::format("YAML error: {}", e.msg));
     return false;
   }
   Loader loader(diag, std::filesystem::path(base_dir), out);
-  loader.Run(docs.empty() ? YAML::Node() : docs[0]);
+  loader.Run(root);
   return true;
 }
 

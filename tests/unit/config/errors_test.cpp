@@ -38,7 +38,17 @@ TEST(ErrorsTest, EmptyFileAndWrongTopLevel) {
   EXPECT_TRUE(HasError(ErrorsOf("# only a comment\n"), 1, 1, "the file is empty"));
   EXPECT_TRUE(HasError(ErrorsOf("- a\n- b\n"), 1, 1,
                        "expected a mapping for the configuration, got a list"));
-  EXPECT_TRUE(HasError(ErrorsOf("a: 1\n---\nb: 2\n"), 3, 1, "only one YAML document"));
+  EXPECT_TRUE(HasError(ErrorsOf("a: 1\n---\nb: 2\n"), 2, 1, "only one YAML document"));
+}
+
+TEST(ErrorsTest, StrayCommaAtDocumentLevelIsASyntaxError) {
+  // yaml-cpp 0.7's LoadAll would loop forever on this, and Load would
+  // return an empty document.
+  const ConfigError e = OnlyError("\n\n  , and more\nports: []\n");
+  EXPECT_EQ(e.line(), 3);
+  EXPECT_EQ(e.column(), 3);
+  EXPECT_EQ(e.message(), "YAML syntax error: unexpected ','");
+  EXPECT_TRUE(HasError(ErrorsOf("a: 1\n---\n,\n"), 2, 1, "only one YAML document"));
 }
 
 TEST(ErrorsTest, UnknownKeySuggestsTheClosestAtTheKeysPosition) {
