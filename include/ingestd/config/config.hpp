@@ -13,7 +13,8 @@ namespace ingestd::config {
 
 /// A configuration error, located in its file. what() reads
 /// "file:line:col: message" (line and column 1-based), followed by
-/// "\n  hint: ..." when there is a hint.
+/// "\n  hint: ..." when there is a hint. Line 0 means no position (e.g. an
+/// unreadable file): what() is then "file: message".
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(std::string file, int line, int column, std::string message,
@@ -184,11 +185,15 @@ struct LoadOptions {
 std::vector<unsigned> HostCpus();
 
 /// Loads and validates `path` completely. Throws ConfigErrors (every error
-/// found, each "file:line:col: message") or ConfigError for an unreadable
-/// file. Touches nothing but the file: safe before EAL starts.
+/// found, each "file:line:col: message", in file order) or ConfigError for an
+/// unreadable file. Touches nothing but the file (device-arg paths are
+/// resolved, never opened): safe before EAL starts.
+/// Threading: any thread; no shared state.
 RuntimeConfig LoadConfig(const std::string& path);
 
-/// Same, from text (tests, --check-config on stdin). `source` names it in errors.
+/// Same, from text (tests, --check-config on stdin). `source` names it in
+/// errors; relative device-arg paths resolve against `base_dir` (itself made
+/// absolute against the working directory).
 RuntimeConfig LoadConfigFromString(const std::string& text, const std::string& source,
                                    const std::string& base_dir = ".");
 
