@@ -117,6 +117,7 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
         }
         rings_.push_back(ring);
         previous->out_ring = ring;
+        previous->out_ring_capacity = rte_ring_get_capacity(ring);
         plan->in_ring = ring;
         plan->upstream_done = &previous->done;
       }

@@ -16,8 +16,10 @@ namespace ingestd::stages {
 /// room (it never exits before its producer, so this ends).
 inline void EnqueueBurst(const SegmentPlan& plan, rte_mbuf** pkts, uint16_t n,
                          stats::LcoreCounters& c, DropSink& drops) noexcept {
-  uint16_t done = static_cast<uint16_t>(
-      rte_ring_sp_enqueue_burst(plan.out_ring, reinterpret_cast<void* const*>(pkts), n, nullptr));
+  unsigned free_space = 0;
+  uint16_t done = static_cast<uint16_t>(rte_ring_sp_enqueue_burst(
+      plan.out_ring, reinterpret_cast<void* const*>(pkts), n, &free_space));
+  c.ring_high_water.Max(plan.out_ring_capacity - free_space);
   if (done < n) [[unlikely]] {
     c.ring_full_events.Add(1);
     if (plan.ring_policy == config::RingPolicy::kDrop) {

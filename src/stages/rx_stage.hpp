@@ -49,6 +49,7 @@ inline uint16_t RxBurst(SegmentPlan& plan, unsigned& next_queue, rte_mbuf** pkts
   c.rx_pkts.Add(n);
   c.rx_bytes.Add(bytes);
   c.rx_bursts.Add(1);
+  c.mbufs_taken.Add(n);  // the PMD took one RX buffer per frame
   return n;
 }
 

@@ -6,6 +6,8 @@
 #include "drop_sink.hpp"
 #include "encode_stage.hpp"
 #include "idle_backoff.hpp"
+#include "ingestd/stats/alloc_tally.hpp"
+#include "measure.hpp"
 #include "parse_stage.hpp"
 #include "ring_link.hpp"
 #include "route_stage.hpp"
@@ -16,6 +18,18 @@
 namespace ingestd::stages {
 namespace {
 
+#ifdef INGESTD_ALLOC_PROBE
+/// Test builds only: one heap allocation per packet, so a test can prove the
+/// allocation counters see what happens (the asm keeps the pair from being elided).
+void AllocateOncePerPacket(uint16_t n) noexcept {
+  for (uint16_t i = 0; i < n; ++i) {
+    void* p = std::malloc(64);
+    asm volatile("" : : "r"(p) : "memory");
+    std::free(p);
+  }
+}
+#endif
+
 constexpr bool Covers(Stage first, Stage last, Stage s) {
   return first <= s && s <= last;
 }
@@ -23,9 +37,11 @@ constexpr bool Covers(Stage first, Stage last, Stage s) {
 template <Stage kFirst, Stage kLast>
 int RunSegment(SegmentPlan& plan) noexcept {
   stats::LcoreCounters& c = plan.counters;
+  const stats::ScopedAllocTally count_allocations(c);
   rte_mbuf* pkts[kMaxBurst];
   IdleBackoff backoff;
   unsigned next_queue = 0;
+  uint32_t burst_number = 0;
   uint64_t last_tsc = rte_rdtsc();
   bool last_busy = false;
 
@@ -48,6 +64,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
         if (n == 0) break;
       }
       c.ring_in_pkts.Add(n);
+      if (n != 0) RecordSince(c.ring_wait, pkts, n, now, [](const packet::PktMeta& m) { return m.ring_tsc; });
     }
     last_busy = n != 0;
     if (n == 0) {
@@ -56,15 +73,44 @@ int RunSegment(SegmentPlan& plan) noexcept {
     }
     backoff.Busy();
 
-    DropSink drops(c);
-    if constexpr (Covers(kFirst, kLast, Stage::kParse)) n = ParseBurst(pkts, n, drops);
-    if constexpr (Covers(kFirst, kLast, Stage::kProcess)) n = RouteBurst(pkts, n, *plan.routes, drops);
-    if constexpr (Covers(kFirst, kLast, Stage::kEncode)) EncodeBurst(pkts, n, *plan.encode);
-    if constexpr (kLast == Stage::kTx) {
-      TxBurst(pkts, n, plan, c, drops);
-    } else {
-      EnqueueBurst(plan, pkts, n, c, drops);
+    const uint64_t heap_bytes_before = c.heap_bytes.Load();
+    const uint16_t n_in = n;
+    StageClock clock(c, (++burst_number & plan.timing_mask) == 0, now);
+    if constexpr (kFirst == Stage::kRx) clock.Done(Stage::kRx, n);
+    {
+      DropSink drops(c);
+      if constexpr (Covers(kFirst, kLast, Stage::kParse)) {
+        const uint16_t in = n;
+        n = ParseBurst(pkts, n, drops);
+        clock.Done(Stage::kParse, in);
+      }
+      if constexpr (Covers(kFirst, kLast, Stage::kProcess)) {
+        const uint16_t in = n;
+        n = RouteBurst(pkts, n, *plan.routes, drops);
+        clock.Done(Stage::kProcess, in);
+      }
+      if constexpr (Covers(kFirst, kLast, Stage::kEncode)) {
+        EncodeBurst(pkts, n, *plan.encode);
+        clock.Done(Stage::kEncode, n);
+      }
+#ifdef INGESTD_ALLOC_PROBE
+      AllocateOncePerPacket(n);
+#endif
+      if constexpr (kLast == Stage::kTx) {
+        // Read the RX stamps before TX: after it the mbufs are the PMD's.
+        RecordSince(c.e2e, pkts, n, clock.Now(), [](const packet::PktMeta& m) { return m.rx_tsc; });
+        const uint16_t in = n;
+        TxBurst(pkts, n, plan, c, drops);
+        clock.Done(Stage::kTx, in);
+      } else {
+        const uint64_t stamp = clock.Now();
+        for (uint16_t i = 0; i < n; ++i) packet::Meta(pkts[i]).ring_tsc = stamp;
+        EnqueueBurst(plan, pkts, n, c, drops);
+      }
     }
+    if (clock.timed()) c.timed_bursts.Add(1);
+    const uint64_t heap_bytes = c.heap_bytes.Load() - heap_bytes_before;
+    c.heap_bytes_per_packet.Record(heap_bytes / n_in, n_in);
   }
   plan.done.store(true, std::memory_order_release);
   return 0;

@@ -69,6 +69,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) SegmentPlan {
   uint16_t tx_retries = 4;
   uint16_t tx_queue = 0;  // this chain's TX queue on every output port
   uint16_t rx_count = 0;
+  /// Stages are timed on bursts whose number & timing_mask == 0 (1 in mask+1).
+  uint32_t timing_mask = 7;
+  uint32_t out_ring_capacity = 0;
   RxQueue rx[kMaxRxQueuesPerChain] = {};
   rte_ring* in_ring = nullptr;   // from the previous segment, when first != kRx
   rte_ring* out_ring = nullptr;  // to the next segment, when last != kTx

@@ -36,7 +36,8 @@ inline constexpr uint16_t kNoOffset = 0xffff;
 /// |  30 |    2 | dst_port     | parse   |
 /// |  32 |    2 | l4_len       | parse   |
 /// |  34 |    1 | is_fragment  | parse   |
-/// |  35 |    1 | (pad)        |         |
+/// |  35 |    5 | (pad)        |         |
+/// |  40 |    8 | ring_tsc     | the lcore enqueuing it to the next one |
 struct PktMeta {
   uint64_t rx_tsc;       // rx: TSC when the burst was received
   uint16_t in_port;      // rx: DPDK port id it arrived on
@@ -54,7 +55,8 @@ struct PktMeta {
   uint16_t dst_port;     // parse: host order; for ICMP: type << 8 | code
   uint16_t l4_len;       // parse: bytes from l4_off to the end of the IP payload
   uint8_t is_fragment;   // parse: 1 for an IPv4 fragment other than the first
-  uint8_t pad_;
+  uint8_t pad_[5];
+  uint64_t ring_tsc;     // segment before a ring: TSC when its burst was enqueued
 };
 
 static_assert(std::is_trivially_copyable_v<PktMeta>);

@@ -9,7 +9,9 @@
 
 #include <rte_common.h>
 
+#include "ingestd/config/config.hpp"
 #include "ingestd/packet/verdict.hpp"
+#include "ingestd/stats/histogram.hpp"
 
 namespace ingestd::stats {
 
@@ -22,6 +24,10 @@ class Counter {
     value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   uint64_t Load() const noexcept { return value_.load(std::memory_order_relaxed); }
+  /// Keeps the largest value seen (a high-water mark), same single writer.
+  void Max(uint64_t v) noexcept {
+    if (v > value_.load(std::memory_order_relaxed)) value_.store(v, std::memory_order_relaxed);
+  }
 
  private:
   std::atomic<uint64_t> value_{0};
@@ -84,13 +90,36 @@ inline constexpr std::string_view kOtherDropDescriptions[kOtherDropCount] = {
   X(tx_retries, "calls", "tx_burst calls repeated for a partially accepted burst")    \
   X(busy_cycles, "cycles", "TSC cycles in loop iterations that moved packets")        \
   X(idle_cycles, "cycles", "TSC cycles in loop iterations that found nothing")        \
-  X(idle_sleeps, "events", "short sleeps taken while idle, to yield the CPU")
+  X(idle_sleeps, "events", "short sleeps taken while idle, to yield the CPU")           \
+  X(mbufs_taken, "mbufs", "mbufs taken from a pool: RX buffers, clones, allocations")   \
+  X(heap_allocs, "allocations", "malloc/new calls on this lcore")                        \
+  X(heap_bytes, "bytes", "bytes asked of malloc/new on this lcore")                      \
+  X(heap_frees, "frees", "free/delete calls on this lcore")                              \
+  X(bytes_copied, "bytes", "bytes of packet data copied (zero by design)")              \
+  X(timed_bursts, "bursts", "bursts whose stages were timed (1 in stats.stage_timing_every)")
+
+/// What one stage did on this lcore. Timing is sampled (timed bursts only):
+/// cycles / timed_pkts is the stage's cost per packet.
+struct StageCounters {
+  Counter pkts;        // packets that entered the stage
+  Counter bursts;      // bursts that entered the stage
+  Counter timed_pkts;  // packets of the timed bursts
+  Counter cycles;      // TSC cycles spent in the stage during timed bursts
+};
 
 struct alignas(RTE_CACHE_LINE_SIZE) LcoreCounters {
 #define INGESTD_X(name, unit, desc) Counter name;
   INGESTD_LCORE_COUNTERS(INGESTD_X)
 #undef INGESTD_X
   Counter drops[kDropSlots];  // indexed by DropSlot(...)
+  Counter ring_high_water;    // gauge: most packets seen in the ring to the next lcore
+  StageCounters stages[config::kStageCount];
+
+  // Latency, in TSC ticks (fixed buckets, no allocation).
+  Histogram stage_service[config::kStageCount];  // per packet, amortised over a timed burst
+  Histogram ring_wait;        // time in the ring from the previous lcore, per packet
+  Histogram e2e;              // RX to TX, per packet (on the lcore that transmits)
+  Histogram heap_bytes_per_packet;  // heap bytes a burst allocated / its packets
 };
 
 struct CounterInfo {
