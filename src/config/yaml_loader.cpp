@@ -27,7 +27,8 @@ constexpr size_t kMaxPorts = 32;
 // sched_setaffinity's CPU_SETSIZE.
 constexpr uint64_t kMaxCpu = 1023;
 
-const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes"};
+const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes", "stats"};
+const std::vector<std::string> kStatsKeys = {"period_ms", "stage_timing_every", "instance"};
 const std::vector<std::string> kEalKeys = {"main_lcore", "main_cpu",  "memory_mb",
                                            "file_prefix", "hugepages", "log_level"};
 const std::vector<std::string> kPortKeys = {"name",    "device",  "args",        "rx_queues",
@@ -272,6 +273,7 @@ class Loader {
     ParsePorts(r.Require("ports", "at the top level"));
     ParsePipeline(r.Require("pipeline", "at the top level"));
     ParseRoutes(r.Require("routes", "at the top level"));
+    ParseStats(r.Get("stats"));
     r.Finish("at the top level");
   }
 
@@ -404,7 +406,7 @@ class Loader {
           Set(f, eal.memory_mb, 16, 1048576);
           out_.memory_mb = f->at;
         }
-        if (const Field* f = r.Get("file_prefix")) ParseFilePrefix(*f);
+        if (const Field* f = r.Get("file_prefix")) ParseSafeName(*f, out_.cfg.eal.file_prefix);
         if (const Field* f = r.Get("hugepages")) {
           constexpr HugepageMode kModes[] = {HugepageMode::kAuto, HugepageMode::kRequire,
                                              HugepageMode::kOff};
@@ -420,11 +422,12 @@ class Loader {
     }
   }
 
-  void ParseFilePrefix(const Field& f) {
+  // A name that becomes part of file and shared-memory names (file_prefix, stats instance).
+  void ParseSafeName(const Field& f, std::string& out) {
     std::optional<std::string> s = String(f);
     if (!s) return;
     if (std::optional<std::string> why = UnsafeReason(*s)) {
-      diag_.Error(f.at, fmt::format("file_prefix '{}' is rejected: {}", Printable(*s), *why),
+      diag_.Error(f.at, fmt::format("{} '{}' is rejected: {}", f.key, Printable(*s), *why),
                   "use letters, digits, '_' and '-' (not first), at most 64");
       return;
     }
@@ -432,13 +435,30 @@ class Loader {
     for (char c : *s) ok = ok && (IsLower(c) || IsUpper(c) || IsDigit(c) || c == '_' || c == '-');
     if (!ok) {
       diag_.Error(f.at,
-                  fmt::format("file_prefix '{}' is rejected: it names files and shared memory, "
+                  fmt::format("{} '{}' is rejected: it names files and shared memory, "
                               "so only letters, digits, '_' and '-' are allowed",
-                              Printable(*s)),
+                              f.key, Printable(*s)),
                   "at most 64 characters, not starting with '-'");
       return;
     }
-    out_.cfg.eal.file_prefix = *s;
+    out = *s;
+  }
+
+  void ParseStats(const Field* field) {
+    if (field == nullptr || field->value.IsNull()) return;  // all defaults
+    MapReader r(diag_, field->value, "stats", kStatsKeys, field->at);
+    if (!r.is_map()) return;
+    StatsConfig& st = out_.cfg.stats;
+    Set(r.Get("period_ms"), st.period_ms, 10, 60000);
+    if (const Field* f = r.Get("stage_timing_every")) {
+      if (std::optional<uint64_t> v = PowerOfTwo(*f, 1, 1024)) st.stage_timing_every = static_cast<uint32_t>(*v);
+    }
+    if (const Field* f = r.Get("instance")) {
+      std::string name;
+      ParseSafeName(*f, name);
+      if (!name.empty()) st.instance = name;
+    }
+    r.Finish("in stats");
   }
 
   void ParsePorts(const Field* field) {

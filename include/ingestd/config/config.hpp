@@ -162,12 +162,23 @@ struct PipelineConfig {
   uint16_t tx_retries = 4;   // extra tx_burst attempts before counting tx_full
 };
 
+struct StatsConfig {
+  /// How often the stats segment is published.
+  uint32_t period_ms = 100;
+  /// Stages are timed on 1 burst in this many (a power of two): a TSC read per
+  /// stage costs ~1 cycle per packet per stage when every burst is timed.
+  uint32_t stage_timing_every = 8;
+  /// Segment name: /dev/shm/ingestd.<instance>. Unset: eal.file_prefix.
+  std::optional<std::string> instance;
+};
+
 struct RuntimeConfig {
   std::string source;  // path of the file it came from
   EalConfig eal;
   std::vector<PortConfig> ports;
   PipelineConfig pipeline;
   std::vector<RouteConfig> routes;
+  StatsConfig stats;
 
   /// Index of the port named `name`, if any.
   std::optional<uint16_t> FindPort(const std::string& name) const;

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The stats section: defaults, values, and its errors at their line:col.
+#include <gtest/gtest.h>
+
+#include "config_test_util.hpp"
+
+namespace ingestd::config::testing {
+namespace {
+
+constexpr const char* kBase = R"(eal:
+  file_prefix: edge1
+ports:
+  - name: wire
+    device: net_pcap0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)";
+
+TEST(StatsSectionTest, DefaultsWhenAbsent) {
+  const RuntimeConfig cfg = Load(kBase);
+  EXPECT_EQ(cfg.stats.period_ms, 100u);
+  EXPECT_EQ(cfg.stats.stage_timing_every, 8u);
+  EXPECT_FALSE(cfg.stats.instance.has_value());
+}
+
+TEST(StatsSectionTest, ValuesAreRead) {
+  const RuntimeConfig cfg = Load(std::string(kBase) + R"(stats:
+  period_ms: 250
+  stage_timing_every: 1
+  instance: edge1-stats
+)");
+  EXPECT_EQ(cfg.stats.period_ms, 250u);
+  EXPECT_EQ(cfg.stats.stage_timing_every, 1u);
+  EXPECT_EQ(cfg.stats.instance, "edge1-stats");
+}
+
+TEST(StatsSectionTest, ErrorsAtTheirPosition) {
+  const auto errors = ErrorsOf(std::string(kBase) + R"(stats:
+  period_ms: 5
+  stage_timing_every: 6
+  instance: "../x"
+  perod_ms: 100
+)");
+  EXPECT_TRUE(HasError(errors, 16, 14, "period_ms 5 is out of range 10..60000"));
+  EXPECT_TRUE(HasError(errors, 17, 23, "not a power of two"));
+  EXPECT_TRUE(HasError(errors, 18, 13, "instance '../x' is rejected"));
+  EXPECT_TRUE(HasError(errors, 19, 3, "unknown key 'perod_ms'"));
+}
+
+}  // namespace
+}  // namespace ingestd::config::testing
