@@ -6,7 +6,9 @@
 #include <fstream>
 #include <regex>
 
+#include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_pdump.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,6 +20,7 @@
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/dataplane/ports.hpp"
 #include "ingestd/stages/pipeline.hpp"
+#include "ingestd/stats/collector.hpp"
 #include "ingestd/stats/run_totals.hpp"
 #include "options.hpp"
 
@@ -39,25 +42,34 @@ std::string StageSpan(config::Stage first, config::Stage last) {
   return first == last ? a : fmt::format("{}..{}", a, b);
 }
 
-/// Waits for a stop condition: SIGINT/SIGTERM, the duration, or the packet
-/// limit reached. Signals are blocked in every thread and taken here.
-void WaitForStop(const Options& opt, const sigset_t& signals, const stages::Pipeline& pipeline) {
+double SecondsSince(const timespec& start) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return double(now.tv_sec - start.tv_sec) + double(now.tv_nsec - start.tv_nsec) / 1e9;
+}
+
+/// Publishes stats every period until a stop condition: SIGINT/SIGTERM, the
+/// duration, or the packet limit reached. Signals are blocked in every thread
+/// and taken here, so this control loop is the only place they arrive.
+void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::Pipeline& pipeline,
+                    stats::StatsCollector& collector, double period_s) {
   timespec start{};
   clock_gettime(CLOCK_MONOTONIC, &start);
   const timespec poll{0, 10'000'000};  // 10 ms: how late a limit may be noticed
+  double next_publish = 0;
   for (;;) {
+    const double elapsed = SecondsSince(start);
+    if (elapsed >= next_publish) {
+      collector.Publish();
+      next_publish = elapsed + period_s;
+    }
     siginfo_t info{};
     if (sigtimedwait(&signals, &info, &poll) > 0) {
       std::fprintf(stderr, "ingestd: %s received, stopping\n", strsignal(info.si_signo));
       return;
     }
     if (opt.packets && pipeline.ReceivedPackets() >= *opt.packets) return;
-    if (opt.duration_s) {
-      timespec now{};
-      clock_gettime(CLOCK_MONOTONIC, &now);
-      const double elapsed = double(now.tv_sec - start.tv_sec) + double(now.tv_nsec - start.tv_nsec) / 1e9;
-      if (elapsed >= *opt.duration_s) return;
-    }
+    if (opt.duration_s && SecondsSince(start) >= *opt.duration_s) return;
   }
 }
 
@@ -118,15 +130,30 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   stages::Pipeline pipeline;
   if (auto s = pipeline.Build(cfg, ports); !s.ok()) return Fail(s.message());
   if (opt.packets) pipeline.SetPacketLimit(*opt.packets);
-  if (auto s = pipeline.Launch(); !s.ok()) return Fail(s.message());
 
-  std::printf("ingestd: running %zu lcore(s) on %zu port(s)%s; stop with Ctrl-C\n",
-              pipeline.Lcores().size(), ports.size(), huge.use_hugepages ? "" : " (no hugepages)");
+  stats::StatsCollector collector;
+  for (const auto& l : pipeline.Lcores()) collector.AddLcore(l.lcore, l.chain, l.first, l.last, l.counters);
+  for (const auto& r : pipeline.Rings())
+    collector.AddRing(r.name, r.chain, r.from_lcore, r.to_lcore, r.ring, r.producer);
+  for (size_t i = 0; i < ports.size(); ++i) collector.AddPort(cfg.ports[i].name, ports.PortId(i));
+  for (const auto& p : pools.Pools()) collector.AddMempool(p.name, p.socket, p.pool);
+  const std::string instance = cfg.stats.instance.value_or(cfg.eal.file_prefix);
+  if (std::string err = collector.Start(instance, uint64_t{cfg.stats.period_ms} * 1'000'000); !err.empty())
+    return Fail(err);
+  // Lets dpdk-dumpcap capture from our ports (a secondary process: needs hugepages).
+  if (rte_pdump_init() != 0)
+    std::fprintf(stderr, "ingestd: note: packet capture (rte_pdump) unavailable: %s\n", rte_strerror(rte_errno));
+
+  if (auto s = pipeline.Launch(); !s.ok()) return Fail(s.message());
+  std::printf("ingestd: running %zu lcore(s) on %zu port(s)%s; stats: %s; stop with Ctrl-C\n",
+              pipeline.Lcores().size(), ports.size(), huge.use_hugepages ? "" : " (no hugepages)",
+              collector.segment_path().c_str());
   std::fflush(stdout);
 
-  WaitForStop(opt, signals, pipeline);
+  RunControlLoop(opt, signals, pipeline, collector, cfg.stats.period_ms / 1000.0);
   pipeline.StopRx();
   pipeline.Wait();  // every ring drained to TX or a counted drop
+  collector.FreezePorts();  // ethdev stats vanish when the ports close
 
   stats::RunTotals totals;
   for (const auto& l : pipeline.Lcores()) totals.AddLcore(l.lcore, l.chain, StageSpan(l.first, l.last), *l.counters);
@@ -138,6 +165,7 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   ports.StopAll();
   totals.mbufs_in_use = pools.InUse();
   totals.mbufs_total = pools.Capacity();
+  collector.PublishFinal();  // every mbuf should be home now: the segment shows it
 
   std::printf("%s", totals.Summary().c_str());
   if (opt.final_stats_path) {

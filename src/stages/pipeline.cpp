@@ -52,7 +52,7 @@ Pipeline::Pipeline() : control_(std::make_unique<RunControl>()) {}
 Pipeline::~Pipeline() {
   Wait();
   for (SegmentPlan* p : plans_) DeleteOnSocket(p);
-  for (rte_ring* r : rings_) rte_ring_free(r);
+  for (const RingLink& l : links_) rte_ring_free(l.ring);
   DeleteOnSocket(routes_);
   DeleteOnSocket(encode_);
 }
@@ -108,14 +108,14 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
           plan->rx[plan->rx_count++] = RxQueue{ports.PortId(q.port), q.queue};
       }
       if (previous != nullptr) {
-        const std::string name = fmt::format("ingestd_c{}_s{}", c, s);
-        rte_ring* ring = rte_ring_create(name.c_str(), chain.ring_size, socket,
+        const std::string name = fmt::format("c{}_s{}", c, s);
+        rte_ring* ring = rte_ring_create(("ingestd_" + name).c_str(), chain.ring_size, socket,
                                          RING_F_SP_ENQ | RING_F_SC_DEQ);
         if (ring == nullptr) {
           return Status::Error(rte_errno, fmt::format("cannot create ring {} ({} slots): {}", name,
                                                       chain.ring_size, rte_strerror(rte_errno)));
         }
-        rings_.push_back(ring);
+        links_.push_back({name, previous, plan, ring});
         previous->out_ring = ring;
         previous->out_ring_capacity = rte_ring_get_capacity(ring);
         plan->in_ring = ring;
@@ -157,6 +157,13 @@ uint64_t Pipeline::ReceivedPackets() const noexcept {
   uint64_t n = 0;
   for (const SegmentPlan* p : plans_) n += p->counters.rx_pkts.Load();
   return n;
+}
+
+std::vector<Pipeline::RingView> Pipeline::Rings() const {
+  std::vector<RingView> out;
+  for (const RingLink& l : links_)
+    out.push_back({l.name, l.to->chain, l.from->lcore, l.to->lcore, l.ring, &l.from->counters});
+  return out;
 }
 
 std::vector<Pipeline::LcoreView> Pipeline::Lcores() const {

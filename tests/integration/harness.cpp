@@ -30,6 +30,7 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+  for (const auto& p : owned_) std::filesystem::remove(p, ec);
 }
 
 Child::Child(const std::vector<std::string>& argv, const TempDir& dir, const std::string& tag)

@@ -22,9 +22,14 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
   std::string File(const std::string& name) const { return (path_ / name).string(); }
+  /// Removes `path` too when the directory goes (e.g. an instance's stats segment).
+  void Own(const std::string& path) { owned_.push_back(path); }
+  /// Owns the stats segment of the instance named `prefix`.
+  void OwnSegment(const std::string& prefix) { Own("/dev/shm/ingestd." + prefix); }
 
  private:
   std::filesystem::path path_;
+  std::vector<std::string> owned_;
 };
 
 /// A child process with stdout/stderr captured to files. Every wait is

@@ -40,7 +40,8 @@ struct Outcome {
   std::vector<Bytes> output;
 };
 
-Outcome RunScenario(Scenario scenario, const std::vector<Bytes>& frames, const TempDir& dir) {
+Outcome RunScenario(Scenario scenario, const std::vector<Bytes>& frames, TempDir& dir) {
+  dir.OwnSegment(scenario.prefix);
   scenario.rx_pcap = dir.File("in.pcap");
   scenario.tx_pcap = dir.File(scenario.prefix + "-out.pcap");
   framegen::WritePcap(scenario.rx_pcap, frames);
@@ -204,6 +205,7 @@ TEST(Pipeline, SigtermUnderTrafficExitsCleanly) {
   Scenario s;
   s.prefix = UniquePrefix(TestName());
   s.infinite_rx = true;
+  dir.OwnSegment(s.prefix);
   s.rx_pcap = dir.File("in.pcap");
   s.tx_pcap = dir.File("out.pcap");
   framegen::WritePcap(s.rx_pcap, framegen::UdpTraffic(1, 256, 64));

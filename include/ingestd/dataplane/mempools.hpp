@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ingestd/config/config.hpp"
@@ -37,6 +38,13 @@ class MempoolSet {
   uint64_t InUse() const;
   /// Total mbufs over all pools.
   uint64_t Capacity() const;
+
+  struct PoolView {
+    std::string name;
+    int socket;
+    const rte_mempool* pool;
+  };
+  std::vector<PoolView> Pools() const;
 
   /// Private area size per mbuf: PktMeta rounded to RTE_MBUF_PRIV_ALIGN.
   static uint16_t PrivSize() noexcept;

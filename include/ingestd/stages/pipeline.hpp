@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "ingestd/config/config.hpp"
@@ -61,12 +62,28 @@ class Pipeline {
   };
   std::vector<LcoreView> Lcores() const;
 
+  struct RingView {
+    std::string name;  // "c<chain>_s<segment>": the ring into that segment
+    unsigned chain;
+    unsigned from_lcore;
+    unsigned to_lcore;
+    const rte_ring* ring;
+    const stats::LcoreCounters* producer;  // holds the ring's high-water and full events
+  };
+  std::vector<RingView> Rings() const;
+
  private:
   std::unique_ptr<RunControl> control_;
   RouteTable* routes_ = nullptr;
   EncodeTable* encode_ = nullptr;
   std::vector<SegmentPlan*> plans_;
-  std::vector<rte_ring*> rings_;
+  struct RingLink {
+    std::string name;
+    SegmentPlan* from;
+    SegmentPlan* to;
+    rte_ring* ring;
+  };
+  std::vector<RingLink> links_;
   std::vector<unsigned> launched_;
 };
 

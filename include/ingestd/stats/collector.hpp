@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The stats publisher: samples every lcore block, ring, port and mempool, and
+// publishes the snapshot into the instance's segment. Runs on the main lcore.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ingestd/config/config.hpp"
+#include "ingestd/stats/counters.hpp"
+#include "ingestd/stats/segment_writer.hpp"
+
+struct rte_ring;
+struct rte_mempool;
+
+namespace ingestd::stats {
+
+/// Threading: every method on one control thread (the main lcore). Reads the
+/// lcores' blocks with relaxed loads while they run; never writes them.
+class StatsCollector {
+ public:
+  void AddLcore(unsigned lcore, unsigned chain, config::Stage first, config::Stage last,
+                const LcoreCounters* counters);
+  void AddRing(const std::string& name, unsigned chain, unsigned from_lcore, unsigned to_lcore,
+               const rte_ring* ring, const LcoreCounters* producer);
+  void AddPort(const std::string& name, uint16_t port_id);
+  void AddMempool(const std::string& name, int socket, const rte_mempool* pool);
+
+  /// Builds the metric table and creates the segment. Returns "" or the error.
+  std::string Start(const std::string& instance, uint64_t period_ns, int gid = -1);
+
+  /// Samples everything and publishes one snapshot.
+  void Publish();
+  /// Reads the ports one last time; later publishes reuse these figures
+  /// (ethdev stats are gone once a port is closed).
+  void FreezePorts();
+  /// Publishes the final snapshot and marks the segment stopped.
+  void PublishFinal();
+
+  const std::string& segment_path() const noexcept { return writer_.path(); }
+
+ private:
+  struct LcoreSource {
+    unsigned lcore, chain;
+    config::Stage first, last;
+    const LcoreCounters* c;
+    uint32_t base = 0;  // first value index
+  };
+  struct RingSource {
+    std::string name;
+    unsigned chain, from_lcore, to_lcore;
+    const rte_ring* ring;
+    const LcoreCounters* producer;
+    uint32_t base = 0;
+  };
+  struct PortSource {
+    std::string name;
+    uint16_t port_id;
+    uint32_t base = 0;
+    uint32_t xstats_base = 0;
+    std::vector<uint64_t> xstat_ids;
+  };
+  struct PoolSource {
+    std::string name;
+    int socket;
+    const rte_mempool* pool;
+    uint32_t base = 0;
+  };
+
+  void SampleLcores();
+  void SampleRings();
+  void SamplePorts();
+  void SamplePools();
+
+  std::vector<LcoreSource> lcores_;
+  std::vector<RingSource> rings_;
+  std::vector<PortSource> ports_;
+  std::vector<PoolSource> pools_;
+  std::vector<uint64_t> values_;  // sized once in Start: publishing allocates nothing
+  bool ports_frozen_ = false;
+  SegmentWriter writer_;
+};
+
+}  // namespace ingestd::stats

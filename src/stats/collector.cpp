@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Sampling sources into the segment's values, in the order their metrics were registered.
+#include "ingestd/stats/collector.hpp"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include <fmt/format.h>
+
+namespace ingestd::stats {
+namespace {
+
+using segment::MetricKind;
+
+constexpr uint32_t kHistogramValues = Histogram::kSummaryValues + HistogramGeometry::kBuckets;
+
+const char* StageName(config::Stage s) { return config::kStageNames[static_cast<unsigned>(s)]; }
+
+// Port counters in publish order, with their rte_eth_stats field.
+struct PortStat {
+  const char* name;
+  const char* help;
+  uint64_t rte_eth_stats::*field;
+};
+constexpr PortStat kPortStats[] = {
+    {"rx_packets", "frames received by the device", &rte_eth_stats::ipackets},
+    {"tx_packets", "frames sent by the device", &rte_eth_stats::opackets},
+    {"rx_bytes", "bytes received by the device", &rte_eth_stats::ibytes},
+    {"tx_bytes", "bytes sent by the device", &rte_eth_stats::obytes},
+    {"imissed", "frames the device dropped: no free RX descriptor", &rte_eth_stats::imissed},
+    {"ierrors", "erroneous frames received", &rte_eth_stats::ierrors},
+    {"oerrors", "failed transmissions", &rte_eth_stats::oerrors},
+    {"rx_nombuf", "RX mbuf allocation failures", &rte_eth_stats::rx_nombuf},
+};
+
+void CopyHistogram(const Histogram& h, std::vector<uint64_t>& values, uint32_t at) {
+  h.CopyTo(std::span<uint64_t>(values.data() + at, kHistogramValues));
+}
+
+}  // namespace
+
+void StatsCollector::AddLcore(unsigned lcore, unsigned chain, config::Stage first,
+                              config::Stage last, const LcoreCounters* counters) {
+  lcores_.push_back({lcore, chain, first, last, counters});
+}
+
+void StatsCollector::AddRing(const std::string& name, unsigned chain, unsigned from_lcore,
+                             unsigned to_lcore, const rte_ring* ring, const LcoreCounters* producer) {
+  rings_.push_back({name, chain, from_lcore, to_lcore, ring, producer});
+}
+
+void StatsCollector::AddPort(const std::string& name, uint16_t port_id) {
+  ports_.push_back({name, port_id, 0, 0, {}});
+}
+
+void StatsCollector::AddMempool(const std::string& name, int socket, const rte_mempool* pool) {
+  pools_.push_back({name, socket, pool});
+}
+
+std::string StatsCollector::Start(const std::string& instance, uint64_t period_ns, int gid) {
+  MetricTable t;
+  // Registration order is sampling order: each Sample* walks its sources the same way.
+  for (LcoreSource& l : lcores_) {
+    const std::string stages = l.first == l.last
+                                   ? StageName(l.first)
+                                   : fmt::format("{}..{}", StageName(l.first), StageName(l.last));
+    const std::string who = fmt::format("lcore={},chain={}", l.lcore, l.chain);
+    l.base = t.value_count();
+    for (const CounterInfo& info : kLcoreCounterInfo)
+      t.Add(MetricKind::kCounter, "lcore", std::string(info.name), who + ",stages=" + stages,
+            std::string(info.unit), std::string(info.description));
+    for (unsigned s = 1; s < kDropSlots; ++s)
+      t.Add(MetricKind::kCounter, "drops", "drops", who + ",reason=" + DropSlotName(s), "packets",
+            "packets freed without leaving, by reason");
+    for (auto s = static_cast<unsigned>(l.first); s <= static_cast<unsigned>(l.last); ++s) {
+      const std::string labels = who + ",stage=" + config::kStageNames[s];
+      t.Add(MetricKind::kCounter, "stage", "stage_pkts", labels, "packets", "packets into the stage");
+      t.Add(MetricKind::kCounter, "stage", "stage_bursts", labels, "bursts", "bursts into the stage");
+      t.Add(MetricKind::kCounter, "stage", "stage_timed_pkts", labels, "packets",
+            "packets of the timed bursts");
+      t.Add(MetricKind::kCounter, "stage", "stage_cycles", labels, "cycles",
+            "TSC cycles in the stage during timed bursts");
+      t.Add(MetricKind::kHistogram, "latency", "stage_service", labels, "tsc",
+            "service time per packet, amortised over a timed burst");
+    }
+    if (l.first != config::Stage::kRx)
+      t.Add(MetricKind::kHistogram, "latency", "ring_wait", who, "tsc", "time waiting in the ring to this lcore");
+    if (l.last == config::Stage::kTx)
+      t.Add(MetricKind::kHistogram, "latency", "e2e", who, "tsc", "RX to TX, per packet");
+    t.Add(MetricKind::kHistogram, "allocation", "heap_bytes_per_packet", who, "bytes",
+          "heap bytes a burst allocated per packet");
+  }
+  for (RingSource& r : rings_) {
+    const std::string labels = fmt::format("ring={},chain={},from_lcore={},to_lcore={}", r.name,
+                                           r.chain, r.from_lcore, r.to_lcore);
+    r.base = t.value_count();
+    t.Add(MetricKind::kGauge, "ring", "ring_size", labels, "packets", "ring capacity");
+    t.Add(MetricKind::kGauge, "ring", "ring_occupancy", labels, "packets", "packets in the ring now");
+    t.Add(MetricKind::kGauge, "ring", "ring_high_water", labels, "packets", "most packets seen in the ring");
+    t.Add(MetricKind::kCounter, "ring", "ring_full_events", labels, "events", "enqueues that found it full");
+  }
+  for (PortSource& p : ports_) {
+    const std::string labels = "port=" + p.name;
+    p.base = t.value_count();
+    for (const PortStat& s : kPortStats) t.Add(MetricKind::kCounter, "port", s.name, labels, "", s.help);
+    const int n = rte_eth_xstats_get_names(p.port_id, nullptr, 0);
+    if (n > 0) {
+      std::vector<rte_eth_xstat_name> names(static_cast<size_t>(n));
+      if (rte_eth_xstats_get_names(p.port_id, names.data(), static_cast<unsigned>(n)) == n) {
+        p.xstats_base = t.value_count();
+        for (int i = 0; i < n; ++i) {
+          t.Add(MetricKind::kCounter, "port_xstats", "xstat", labels + ",xstat=" + names[i].name, "",
+                "device extended statistic");
+          p.xstat_ids.push_back(static_cast<uint64_t>(i));
+        }
+      }
+    }
+  }
+  for (PoolSource& p : pools_) {
+    const std::string labels = fmt::format("mempool={},socket={}", p.name, p.socket);
+    p.base = t.value_count();
+    t.Add(MetricKind::kGauge, "mempool", "mbufs_in_use", labels, "mbufs", "mbufs out of the pool");
+    t.Add(MetricKind::kGauge, "mempool", "mbufs_total", labels, "mbufs", "mbufs in the pool");
+  }
+  values_.assign(t.value_count(), 0);
+  return writer_.Create(instance, t, rte_get_tsc_hz(), period_ns, gid);
+}
+
+void StatsCollector::SampleLcores() {
+  for (const LcoreSource& l : lcores_) {
+    uint32_t at = l.base;
+    for (const CounterInfo& info : kLcoreCounterInfo) values_[at++] = (l.c->*info.member).Load();
+    for (unsigned s = 1; s < kDropSlots; ++s) values_[at++] = l.c->drops[s].Load();
+    for (auto s = static_cast<unsigned>(l.first); s <= static_cast<unsigned>(l.last); ++s) {
+      const StageCounters& sc = l.c->stages[s];
+      values_[at++] = sc.pkts.Load();
+      values_[at++] = sc.bursts.Load();
+      values_[at++] = sc.timed_pkts.Load();
+      values_[at++] = sc.cycles.Load();
+      CopyHistogram(l.c->stage_service[s], values_, at);
+      at += kHistogramValues;
+    }
+    if (l.first != config::Stage::kRx) {
+      CopyHistogram(l.c->ring_wait, values_, at);
+      at += kHistogramValues;
+    }
+    if (l.last == config::Stage::kTx) {
+      CopyHistogram(l.c->e2e, values_, at);
+      at += kHistogramValues;
+    }
+    CopyHistogram(l.c->heap_bytes_per_packet, values_, at);
+  }
+}
+
+void StatsCollector::SampleRings() {
+  for (const RingSource& r : rings_) {
+    values_[r.base] = rte_ring_get_capacity(r.ring);
+    values_[r.base + 1] = rte_ring_count(r.ring);
+    values_[r.base + 2] = r.producer->ring_high_water.Load();
+    values_[r.base + 3] = r.producer->ring_full_events.Load();
+  }
+}
+
+void StatsCollector::SamplePorts() {
+  if (ports_frozen_) return;
+  for (PortSource& p : ports_) {
+    rte_eth_stats s{};
+    if (rte_eth_stats_get(p.port_id, &s) == 0) {
+      uint32_t at = p.base;
+      for (const PortStat& ps : kPortStats) values_[at++] = s.*ps.field;
+    }
+    if (!p.xstat_ids.empty()) {
+      rte_eth_xstats_get_by_id(p.port_id, p.xstat_ids.data(), values_.data() + p.xstats_base,
+                               static_cast<unsigned>(p.xstat_ids.size()));
+    }
+  }
+}
+
+void StatsCollector::SamplePools() {
+  for (const PoolSource& p : pools_) {
+    values_[p.base] = rte_mempool_in_use_count(p.pool);  // walks every lcore cache: here only
+    values_[p.base + 1] = p.pool->size;
+  }
+}
+
+void StatsCollector::Publish() {
+  SampleLcores();
+  SampleRings();
+  SamplePorts();
+  SamplePools();
+  writer_.Publish(values_);
+}
+
+void StatsCollector::FreezePorts() {
+  SamplePorts();
+  ports_frozen_ = true;
+}
+
+void StatsCollector::PublishFinal() {
+  Publish();
+  writer_.MarkStopped();
+}
+
+}  // namespace ingestd::stats
