@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 extern char** environ;
 
@@ -158,11 +159,7 @@ ports:
       rx_pcap: {rx}
 {infinite}    rx_queues: 1
     tx_queues: 1
-  - name: out
-    device: net_pcap1
-    args:
-      tx_pcap: {tx}
-    rx_queues: 0
+{out_port}    rx_queues: 0
     tx_queues: 1
 {extra}pipeline:
   burst: 32
@@ -175,10 +172,48 @@ ports:
 {segments}routes:
   - {{from: in, to: out}}
 )",
-                     fmt::arg("prefix", prefix), fmt::arg("rx", rx_pcap), fmt::arg("tx", tx_pcap),
+                     fmt::arg("prefix", prefix), fmt::arg("rx", rx_pcap),
                      fmt::arg("infinite", infinite_rx ? "      infinite_rx: 1\n" : ""),
                      fmt::arg("extra", extra_out_port_yaml), fmt::arg("policy", ring_policy),
-                     fmt::arg("segments", segments), fmt::arg("mbufs", mbufs));
+                     fmt::arg("segments", segments), fmt::arg("mbufs", mbufs),
+                     fmt::arg("out_port", null_output ? "  - name: out\n    device: net_null1\n"
+                                                      : fmt::format("  - name: out\n    device: net_pcap1\n"
+                                                                    "    args:\n      tx_pcap: {}\n", tx_pcap)));
+}
+
+Outcome RunScenario(Scenario scenario, const std::vector<framegen::Bytes>& frames, TempDir& dir,
+                    const RunOptions& options) {
+  using namespace std::chrono_literals;
+  dir.OwnSegment(scenario.prefix);
+  scenario.rx_pcap = dir.File(scenario.prefix + "-in.pcap");
+  scenario.tx_pcap = dir.File(scenario.prefix + "-out.pcap");
+  framegen::WritePcap(scenario.rx_pcap, frames);
+  const std::string config = dir.File(scenario.prefix + ".yaml");
+  WriteText(config, scenario.Yaml());
+  const std::string stats = dir.File(scenario.prefix + "-stats.json");
+  const uint64_t packets = options.packets ? options.packets : frames.size();
+  std::vector<std::string> argv{options.binary.empty() ? IngestdBinary() : options.binary,
+                                "-c", config, "--packets", std::to_string(packets),
+                                "--duration", "60", "--final-stats", stats};
+  Child child(argv, dir, scenario.prefix);
+  Outcome o;
+  o.run.exit_code = child.Wait(90s);
+  o.run.out = child.Stdout();
+  o.run.err = child.Stderr();
+  if (o.run.exit_code == 0) {
+    o.stats = ReadJson(stats);
+    if (!scenario.null_output) o.output = framegen::ReadPcap(scenario.tx_pcap);
+  }
+  return o;
+}
+
+void ExpectConserved(const nlohmann::json& stats) {
+  const auto& t = stats.at("totals");
+  uint64_t drops = 0;
+  for (const auto& [reason, n] : t.at("drops").items()) drops += n.get<uint64_t>();
+  EXPECT_EQ(t.at("dropped").get<uint64_t>(), drops);
+  EXPECT_EQ(t.at("rx_packets").get<uint64_t>(), t.at("tx_packets").get<uint64_t>() + drops);
+  EXPECT_EQ(t.at("mbufs_in_use").get<uint64_t>(), 0u);
 }
 
 }  // namespace ingestd::testing

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ingestd/framegen/frame_builder.hpp"
+
 namespace ingestd::testing {
 
 /// A fresh directory under /tmp, removed with everything in it.
@@ -91,8 +93,28 @@ struct Scenario {
   bool infinite_rx = false;
   std::string ring_policy = "drop";
   std::string extra_out_port_yaml;  // appended to the out port (e.g. set_dst_mac)
+  bool null_output = false;         // out is net_null (counts and frees) instead of a capture
 
   std::string Yaml() const;
 };
+
+struct Outcome {
+  RunResult run;
+  nlohmann::json stats;                // --final-stats
+  std::vector<framegen::Bytes> output; // the out capture (empty with null_output)
+};
+
+struct RunOptions {
+  std::string binary;    // default: IngestdBinary()
+  uint64_t packets = 0;  // --packets; default: every input frame once
+};
+
+/// Writes `frames` as the input capture, runs `scenario` until the packet
+/// limit, and reads its final stats and output. Owns the instance's segment.
+Outcome RunScenario(Scenario scenario, const std::vector<framegen::Bytes>& frames, TempDir& dir,
+                    const RunOptions& options = {});
+
+/// rx == tx + Σ drops exactly, and every mbuf back in its pool.
+void ExpectConserved(const nlohmann::json& stats);
 
 }  // namespace ingestd::testing

@@ -33,41 +33,6 @@ std::vector<Bytes> WellFormed(const std::vector<framegen::LabeledFrame>& frames)
   return out;
 }
 
-/// Runs `scenario` over `frames` until all are received; returns the final stats.
-struct Outcome {
-  RunResult run;
-  nlohmann::json stats;
-  std::vector<Bytes> output;
-};
-
-Outcome RunScenario(Scenario scenario, const std::vector<Bytes>& frames, TempDir& dir) {
-  dir.OwnSegment(scenario.prefix);
-  scenario.rx_pcap = dir.File("in.pcap");
-  scenario.tx_pcap = dir.File(scenario.prefix + "-out.pcap");
-  framegen::WritePcap(scenario.rx_pcap, frames);
-  const std::string config = dir.File(scenario.prefix + ".yaml");
-  WriteText(config, scenario.Yaml());
-  const std::string stats = dir.File(scenario.prefix + "-stats.json");
-  Outcome o;
-  o.run = RunIngestd({"-c", config, "--packets", std::to_string(frames.size()), "--duration", "60",
-                      "--final-stats", stats},
-                     dir, 90s);
-  if (o.run.exit_code == 0) {
-    o.stats = ReadJson(stats);
-    o.output = framegen::ReadPcap(scenario.tx_pcap);
-  }
-  return o;
-}
-
-void ExpectConserved(const nlohmann::json& stats) {
-  const auto& t = stats.at("totals");
-  uint64_t drops = 0;
-  for (const auto& [reason, n] : t.at("drops").items()) drops += n.get<uint64_t>();
-  EXPECT_EQ(t.at("dropped").get<uint64_t>(), drops);
-  EXPECT_EQ(t.at("rx_packets").get<uint64_t>(), t.at("tx_packets").get<uint64_t>() + drops);
-  EXPECT_EQ(t.at("mbufs_in_use").get<uint64_t>(), 0u);
-}
-
 TEST(Pipeline, ForwardsEveryFrameByteForByte) {
   TempDir dir;
   const auto frames = WellFormed(framegen::MixedTraffic(7, 2500));

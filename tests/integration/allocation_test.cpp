@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// The allocation counters on the real binary: zero heap allocations and one mbuf per
+// packet in steady state, and a build that allocates once per packet reads exactly that.
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace ingestd::testing {
+namespace {
+
+std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+uint64_t SumOverLcores(const nlohmann::json& stats, const char* counter) {
+  uint64_t n = 0;
+  for (const auto& l : stats.at("lcores")) n += l.at("counters").at(counter).get<uint64_t>();
+  return n;
+}
+
+Scenario SteadyStateScenario(const std::string& name) {
+  Scenario s;
+  s.prefix = UniquePrefix(name);
+  s.infinite_rx = true;  // replays the capture until --packets
+  s.null_output = true;  // counts and frees: nothing is written
+  return s;
+}
+
+TEST(Allocation, SteadyStateTakesOneMbufAndNoHeapPerPacket) {
+  TempDir dir;
+  constexpr uint64_t kPackets = 1'200'000;
+  const Outcome o = RunScenario(SteadyStateScenario(TestName()), framegen::UdpTraffic(1, 256, 64),
+                                dir, {.binary = {}, .packets = kPackets});
+  ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
+  EXPECT_EQ(o.stats.at("totals").at("rx_packets").get<uint64_t>(), kPackets);
+  EXPECT_EQ(SumOverLcores(o.stats, "heap_allocs"), 0u) << "the data path allocated";
+  EXPECT_EQ(SumOverLcores(o.stats, "heap_bytes"), 0u);
+  EXPECT_EQ(SumOverLcores(o.stats, "bytes_copied"), 0u);
+  EXPECT_EQ(SumOverLcores(o.stats, "mbufs_taken"), kPackets) << "one mbuf per packet";
+  ExpectConserved(o.stats);
+}
+
+TEST(Allocation, ABuildThatAllocatesPerPacketIsCaught) {
+  const char* probe = std::getenv("INGESTD_ALLOC_PROBE_BIN");
+  ASSERT_NE(probe, nullptr) << "INGESTD_ALLOC_PROBE_BIN is not set (run through meson test)";
+  TempDir dir;
+  constexpr uint64_t kPackets = 200'000;
+  const Outcome o = RunScenario(SteadyStateScenario(TestName()), framegen::UdpTraffic(2, 256, 64),
+                                dir, {.binary = probe, .packets = kPackets});
+  ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
+  // The probe mallocs 64 bytes per packet just before TX, and frees them.
+  EXPECT_EQ(SumOverLcores(o.stats, "heap_allocs"), kPackets);
+  EXPECT_EQ(SumOverLcores(o.stats, "heap_bytes"), 64 * kPackets);
+  EXPECT_EQ(SumOverLcores(o.stats, "heap_frees"), kPackets);
+  ExpectConserved(o.stats);
+}
+
+}  // namespace
+}  // namespace ingestd::testing
