@@ -27,7 +27,7 @@ inline void RecordSince(stats::Histogram& h, rte_mbuf* const* pkts, uint16_t n, 
 }
 
 /// A stage boundary clock for one burst. Untimed bursts cost two counter adds
-/// per stage; timed ones add a TSC read and a histogram record.
+/// per stage; timed ones add a TSC read and a histogram record per stage.
 class StageClock {
  public:
   StageClock(stats::LcoreCounters& c, bool timed, uint64_t start) noexcept
@@ -47,8 +47,8 @@ class StageClock {
     c_.stage_service[static_cast<unsigned>(s)].Record(cycles / count, count);
   }
 
-  /// A TSC for "now": the last boundary on timed bursts, a fresh read otherwise.
-  uint64_t Now() const noexcept { return timed_ ? last_ : rte_rdtsc(); }
+  /// The last stage boundary (timed bursts only).
+  uint64_t Now() const noexcept { return last_; }
   bool timed() const noexcept { return timed_; }
 
  private:
