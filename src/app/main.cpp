@@ -21,8 +21,10 @@
 #include "ingestd/dataplane/ports.hpp"
 #include "ingestd/stages/pipeline.hpp"
 #include "ingestd/stats/collector.hpp"
-#include "ingestd/stats/run_totals.hpp"
+#include "ingestd/stats/report.hpp"
+#include "ingestd/stats/segment_reader.hpp"
 #include "options.hpp"
+#include "telemetry.hpp"
 
 namespace ingestd::app {
 namespace {
@@ -36,10 +38,27 @@ int Fail(const std::string& message, int code = kExitRuntime) {
   return code;
 }
 
-std::string StageSpan(config::Stage first, config::Stage last) {
-  const char* a = config::kStageNames[static_cast<unsigned>(first)];
-  const char* b = config::kStageNames[static_cast<unsigned>(last)];
-  return first == last ? a : fmt::format("{}..{}", a, b);
+/// The lines ingestd prints at exit: totals, drops by reason, ports, and the
+/// two checks that decide the exit status. `ingest-stats` shows the rest.
+std::string Summary(const nlohmann::json& report) {
+  const nlohmann::json& t = report.at("totals");
+  std::string out = fmt::format("packets: {} received, {} transmitted, {} dropped\n", t.at("rx_packets").dump(),
+                                t.at("tx_packets").dump(), t.at("dropped").dump());
+  for (const auto& [reason, n] : t.at("drops").items())
+    if (n != 0) out += fmt::format("  drop {:<36} {}\n", reason, n.dump());
+  for (const nlohmann::json& p : report.at("ports")) {
+    out += fmt::format("port {:<12} rx {} pkts {} B, tx {} pkts {} B, imissed {}, rx_nombuf {}, errors {}/{}\n",
+                       p.at("name").get<std::string>(), p.at("rx_packets").dump(), p.at("rx_bytes").dump(),
+                       p.at("tx_packets").dump(), p.at("tx_bytes").dump(), p.at("imissed").dump(),
+                       p.at("rx_nombuf").dump(), p.at("ierrors").dump(), p.at("oerrors").dump());
+  }
+  const bool conserved = t.at("conserved").get<bool>();
+  out += fmt::format("conservation: received {} = transmitted {} + dropped {}: {}\n", t.at("rx_packets").dump(),
+                     t.at("tx_packets").dump(), t.at("dropped").dump(), conserved ? "holds" : "VIOLATED");
+  const bool leak = t.at("mbufs_in_use") != 0;
+  out += fmt::format("mbufs in use at exit: {} of {}{}\n", t.at("mbufs_in_use").dump(),
+                     t.at("mbufs_total").dump(), leak ? " (LEAK)" : "");
+  return out;
 }
 
 double SecondsSince(const timespec& start) {
@@ -141,6 +160,7 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   if (std::string err = collector.Start(instance, uint64_t{cfg.stats.period_ms} * 1'000'000); !err.empty())
     return Fail(err);
   // Lets dpdk-dumpcap capture from our ports (a secondary process: needs hugepages).
+  RegisterTelemetry(instance);
   if (rte_pdump_init() != 0)
     std::fprintf(stderr, "ingestd: note: packet capture (rte_pdump) unavailable: %s\n", rte_strerror(rte_errno));
 
@@ -155,28 +175,25 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   pipeline.Wait();  // every ring drained to TX or a counted drop
   collector.FreezePorts();  // ethdev stats vanish when the ports close
 
-  stats::RunTotals totals;
-  for (const auto& l : pipeline.Lcores()) totals.AddLcore(l.lcore, l.chain, StageSpan(l.first, l.last), *l.counters);
-  for (size_t i = 0; i < ports.size(); ++i) {
-    const dataplane::PortStats s = ports.Stats(i);
-    totals.ports.push_back({cfg.ports[i].name, s.rx_packets, s.tx_packets, s.rx_bytes, s.tx_bytes,
-                            s.imissed, s.ierrors, s.oerrors, s.rx_nombuf});
-  }
-  ports.StopAll();
-  totals.mbufs_in_use = pools.InUse();
-  totals.mbufs_total = pools.Capacity();
-  collector.PublishFinal();  // every mbuf should be home now: the segment shows it
+  ports.StopAll();            // closing returns the mbufs held in descriptor rings
+  collector.PublishFinal();   // the last snapshot: mbufs in use counted after the close
 
-  std::printf("%s", totals.Summary().c_str());
+  // The run's report is read back from the segment, exactly as ingest-stats reads it.
+  stats::Snapshot snapshot;
+  if (stats::ReadError err = stats::ReadSnapshotOfInstance(instance, snapshot))
+    return Fail("cannot read back the final stats: " + err.message);
+  const nlohmann::json report = stats::ReportJson(snapshot);
+  std::printf("%s", Summary(report).c_str());
   if (opt.final_stats_path) {
     std::ofstream out(*opt.final_stats_path);
-    out << totals.ToJson().dump(2) << "\n";
+    out << report.dump(2) << "\n";
     if (!out) return Fail(fmt::format("cannot write {}", *opt.final_stats_path));
     std::printf("final stats: %s\n", opt.final_stats_path->c_str());
   }
+  const nlohmann::json& totals = report.at("totals");
   int rc = kExitOk;
-  if (totals.mbufs_in_use != 0) rc = Fail(fmt::format("{} mbufs leaked", totals.mbufs_in_use));
-  if (!totals.Conserved()) rc = Fail("packet conservation violated: a packet was lost without a count");
+  if (totals.at("mbufs_in_use") != 0) rc = Fail(fmt::format("{} mbufs leaked", totals.at("mbufs_in_use").dump()));
+  if (!totals.at("conserved").get<bool>()) rc = Fail("packet conservation violated: a packet was lost without a count");
   return rc;
 }
 

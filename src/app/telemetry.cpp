@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Telemetry callbacks run on DPDK's telemetry thread: they read the published
+// segment (never the lcores' blocks) and convert the report to rte_tel_data.
+#include "telemetry.hpp"
+
+#include <rte_telemetry.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ingestd/stats/report.hpp"
+#include "ingestd/stats/segment_reader.hpp"
+
+namespace ingestd::app {
+namespace {
+
+std::string g_instance;  // set once before the commands are registered
+
+/// The current report, or an "error" entry in `d` and null.
+nlohmann::json ReadReport(rte_tel_data* d) {
+  stats::SegmentReader reader;
+  stats::Snapshot snapshot;
+  stats::ReadError err = reader.OpenInstance(g_instance);
+  if (!err) err = reader.Read(snapshot);
+  if (err) {
+    rte_tel_data_start_dict(d);
+    rte_tel_data_add_dict_string(d, "error", err.message.substr(0, RTE_TEL_MAX_STRING_LEN - 1).c_str());
+    return nullptr;
+  }
+  return stats::ReportJson(snapshot);
+}
+
+/// Adds a scalar JSON value to a telemetry dict: integers as numbers, the rest as text.
+void AddScalar(rte_tel_data* d, const std::string& key, const nlohmann::json& v) {
+  const std::string name = key.substr(0, RTE_TEL_MAX_STRING_LEN - 1);
+  if (v.is_number_unsigned()) {
+    rte_tel_data_add_dict_u64(d, name.c_str(), v.get<uint64_t>());
+  } else if (v.is_number_integer()) {
+    rte_tel_data_add_dict_int(d, name.c_str(), v.get<int>());
+  } else if (v.is_boolean()) {
+    rte_tel_data_add_dict_u64(d, name.c_str(), v.get<bool>() ? 1 : 0);
+  } else {
+    const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    rte_tel_data_add_dict_string(d, name.c_str(), text.substr(0, RTE_TEL_MAX_STRING_LEN - 1).c_str());
+  }
+}
+
+/// A dict of the scalar members of `object` (nested values are skipped).
+void AddObject(rte_tel_data* d, const nlohmann::json& object) {
+  rte_tel_data_start_dict(d);
+  for (const auto& [key, v] : object.items())
+    if (!v.is_structured()) AddScalar(d, key, v);
+}
+
+/// A dict of containers, one per element of `array`, keyed by `key_of(element)`.
+template <typename KeyOf>
+void AddKeyedArray(rte_tel_data* d, const nlohmann::json& array, KeyOf key_of) {
+  rte_tel_data_start_dict(d);
+  for (const auto& element : array) {
+    rte_tel_data* child = rte_tel_data_alloc();
+    if (child == nullptr) return;
+    AddObject(child, element);
+    const std::string key = key_of(element).substr(0, RTE_TEL_MAX_STRING_LEN - 1);
+    rte_tel_data_add_dict_container(d, key.c_str(), child, 0);
+  }
+}
+
+int Totals(const char*, const char*, rte_tel_data* d) {
+  if (nlohmann::json r = ReadReport(d); !r.is_null()) AddObject(d, r.at("totals"));
+  return 0;
+}
+
+int Drops(const char*, const char*, rte_tel_data* d) {
+  if (nlohmann::json r = ReadReport(d); !r.is_null()) AddObject(d, r.at("totals").at("drops"));
+  return 0;
+}
+
+int Ports(const char*, const char*, rte_tel_data* d) {
+  if (nlohmann::json r = ReadReport(d); !r.is_null())
+    AddKeyedArray(d, r.at("ports"), [](const nlohmann::json& p) { return p.at("name").get<std::string>(); });
+  return 0;
+}
+
+int Latency(const char*, const char*, rte_tel_data* d) {
+  if (nlohmann::json r = ReadReport(d); !r.is_null()) {
+    AddKeyedArray(d, r.at("latency"), [](const nlohmann::json& h) {
+      std::string key = h.at("metric").get<std::string>();
+      for (const auto& [k, v] : h.at("labels").items()) key += fmt::format(",{}={}", k, v.get<std::string>());
+      return key;
+    });
+  }
+  return 0;
+}
+
+int Allocation(const char*, const char*, rte_tel_data* d) {
+  if (nlohmann::json r = ReadReport(d); !r.is_null()) AddObject(d, r.at("allocation"));
+  return 0;
+}
+
+}  // namespace
+
+void RegisterTelemetry(const std::string& instance) {
+  g_instance = instance;
+  rte_telemetry_register_cmd("/ingestd/totals", Totals,
+                             "Packets received, transmitted, dropped; mbufs in use. No parameters");
+  rte_telemetry_register_cmd("/ingestd/drops", Drops, "Dropped packets by reason. No parameters");
+  rte_telemetry_register_cmd("/ingestd/ports", Ports, "Per-port device counters. No parameters");
+  rte_telemetry_register_cmd("/ingestd/latency", Latency,
+                             "Latency percentiles (ns) per stage, ring and RX->TX. No parameters");
+  rte_telemetry_register_cmd("/ingestd/allocation", Allocation,
+                             "mbufs, heap allocations and bytes copied per packet. No parameters");
+}
+
+}  // namespace ingestd::app
