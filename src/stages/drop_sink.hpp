@@ -21,7 +21,8 @@ class DropSink {
   ~DropSink() { Flush(); }
 
   void Drop(rte_mbuf* m, unsigned slot) noexcept {
-    counters_.drops[slot].Add(1);  // drops are the exception: per-packet add is fine
+    counters_.drops[slot].Add(1);  // drops are the exception: per-packet work is fine
+    dropped_bytes_ += m->pkt_len;
     pending_[count_++] = m;
     if (count_ == kMaxBurst) [[unlikely]] Flush();
   }
@@ -30,7 +31,15 @@ class DropSink {
   void DropBurst(rte_mbuf* const* pkts, uint16_t n, unsigned slot) noexcept {
     if (n == 0) return;
     counters_.drops[slot].Add(n);
+    for (uint16_t i = 0; i < n; ++i) dropped_bytes_ += pkts[i]->pkt_len;
     rte_pktmbuf_free_bulk(const_cast<rte_mbuf**>(pkts), n);
+  }
+
+  /// Bytes dropped since the last call: what a stage took out of its burst.
+  uint64_t TakeDroppedBytes() noexcept {
+    const uint64_t b = dropped_bytes_;
+    dropped_bytes_ = 0;
+    return b;
   }
 
   void Flush() noexcept {
@@ -42,6 +51,7 @@ class DropSink {
  private:
   stats::LcoreCounters& counters_;
   uint16_t count_ = 0;
+  uint64_t dropped_bytes_ = 0;
   rte_mbuf* pending_[kMaxBurst];
 };
 

@@ -26,6 +26,13 @@ inline void RecordSince(stats::Histogram& h, rte_mbuf* const* pkts, uint16_t n, 
   }
 }
 
+/// Bytes of `pkts[0..n)`: the input of a segment fed by a ring.
+inline uint64_t BurstBytes(rte_mbuf* const* pkts, uint16_t n) noexcept {
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
+  return bytes;
+}
+
 /// A stage boundary clock for one burst. Untimed bursts cost two counter adds
 /// per stage; timed ones add a TSC read and a histogram record per stage.
 class StageClock {
@@ -33,10 +40,11 @@ class StageClock {
   StageClock(stats::LcoreCounters& c, bool timed, uint64_t start) noexcept
       : c_(c), timed_(timed), last_(start) {}
 
-  /// Stage `s` has processed `count` packets (its input) and just returned.
-  void Done(config::Stage s, uint16_t count) noexcept {
+  /// Stage `s` has processed `count` packets of `bytes` (its input) and just returned.
+  void Done(config::Stage s, uint16_t count, uint64_t bytes) noexcept {
     stats::StageCounters& sc = c_.stages[static_cast<unsigned>(s)];
     sc.pkts.Add(count);
+    sc.bytes.Add(bytes);
     sc.bursts.Add(1);
     if (!timed_ || count == 0) return;
     const uint64_t now = rte_rdtsc();

@@ -20,8 +20,10 @@ inline uint16_t ReserveRxBudget(RunControl& control, uint16_t want) noexcept {
 }
 
 /// Receives into `pkts` from the queue after `next_queue`, cycling through the
-/// chain's queues. Ownership: returned mbufs belong to the caller.
-inline uint16_t RxBurst(SegmentPlan& plan, unsigned& next_queue, rte_mbuf** pkts) noexcept {
+/// chain's queues; `bytes` gets their total length. Ownership: returned mbufs
+/// belong to the caller.
+inline uint16_t RxBurst(SegmentPlan& plan, unsigned& next_queue, rte_mbuf** pkts,
+                        uint64_t& bytes) noexcept {
   const RxQueue q = plan.rx[next_queue];
   next_queue = next_queue + 1 == plan.rx_count ? 0 : next_queue + 1;
 
@@ -37,7 +39,7 @@ inline uint16_t RxBurst(SegmentPlan& plan, unsigned& next_queue, rte_mbuf** pkts
 
   // One TSC per burst: every packet of a burst arrived by this instant.
   const uint64_t now = rte_rdtsc();
-  uint64_t bytes = 0;
+  bytes = 0;
   for (uint16_t i = 0; i < n; ++i) {
     packet::PktMeta& meta = packet::Meta(pkts[i]);
     meta.rx_tsc = now;

@@ -60,9 +60,10 @@ int RunSegment(SegmentPlan& plan) noexcept {
     last_tsc = now;
 
     uint16_t n;
+    uint64_t bytes = 0;  // bytes into the next stage
     if constexpr (kFirst == Stage::kRx) {
       if (plan.control->stop_rx.load(std::memory_order_relaxed)) break;
-      n = RxBurst(plan, next_queue, pkts);
+      n = RxBurst(plan, next_queue, pkts, bytes);
     } else {
       n = DequeueBurst(plan, pkts);
       if (n == 0 && plan.upstream_done->load(std::memory_order_acquire)) {
@@ -86,25 +87,29 @@ int RunSegment(SegmentPlan& plan) noexcept {
     // latency of every packet in it. Uniform over bursts, so percentiles hold.
     StageClock clock(c, kMeasure && (++burst_number & plan.timing_mask) == 0, now);
     if constexpr (kFirst == Stage::kRx) {
-      clock.Done(Stage::kRx, n);
-    } else if (clock.timed()) {
-      RecordSince(c.ring_wait, pkts, n, now, [](const packet::PktMeta& m) { return m.ring_tsc; });
+      clock.Done(Stage::kRx, n, bytes);
+    } else {
+      bytes = BurstBytes(pkts, n);
+      if (clock.timed())
+        RecordSince(c.ring_wait, pkts, n, now, [](const packet::PktMeta& m) { return m.ring_tsc; });
     }
     {
       DropSink drops(c);
       if constexpr (Covers(kFirst, kLast, Stage::kParse)) {
         const uint16_t in = n;
         n = ParseBurst(pkts, n, drops);
-        clock.Done(Stage::kParse, in);
+        clock.Done(Stage::kParse, in, bytes);
+        bytes -= drops.TakeDroppedBytes();
       }
       if constexpr (Covers(kFirst, kLast, Stage::kProcess)) {
         const uint16_t in = n;
         n = RouteBurst(pkts, n, *plan.routes, drops);
-        clock.Done(Stage::kProcess, in);
+        clock.Done(Stage::kProcess, in, bytes);
+        bytes -= drops.TakeDroppedBytes();
       }
       if constexpr (Covers(kFirst, kLast, Stage::kEncode)) {
         EncodeBurst(pkts, n, *plan.encode);
-        clock.Done(Stage::kEncode, n);
+        clock.Done(Stage::kEncode, n, bytes);
       }
 #ifdef INGESTD_ALLOC_PROBE
       AllocateOncePerPacket(n);
@@ -115,7 +120,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
           RecordSince(c.e2e, pkts, n, clock.Now(), [](const packet::PktMeta& m) { return m.rx_tsc; });
         const uint16_t in = n;
         TxBurst(pkts, n, plan, c, drops);
-        clock.Done(Stage::kTx, in);
+        clock.Done(Stage::kTx, in, bytes);
       } else {
         if constexpr (kMeasure) {
           const uint64_t stamp = clock.timed() ? clock.Now() : rte_rdtsc();

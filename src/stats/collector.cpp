@@ -77,6 +77,7 @@ std::string StatsCollector::Start(const std::string& instance, uint64_t period_n
     for (auto s = static_cast<unsigned>(l.first); s <= static_cast<unsigned>(l.last); ++s) {
       const std::string labels = who + ",stage=" + config::kStageNames[s];
       t.Add(MetricKind::kCounter, "stage", "stage_pkts", labels, "packets", "packets into the stage");
+      t.Add(MetricKind::kCounter, "stage", "stage_bytes", labels, "bytes", "bytes into the stage");
       t.Add(MetricKind::kCounter, "stage", "stage_bursts", labels, "bursts", "bursts into the stage");
       t.Add(MetricKind::kCounter, "stage", "stage_timed_pkts", labels, "packets",
             "packets of the timed bursts");
@@ -136,6 +137,7 @@ void StatsCollector::SampleLcores() {
     for (auto s = static_cast<unsigned>(l.first); s <= static_cast<unsigned>(l.last); ++s) {
       const StageCounters& sc = l.c->stages[s];
       values_[at++] = sc.pkts.Load();
+      values_[at++] = sc.bytes.Load();
       values_[at++] = sc.bursts.Load();
       values_[at++] = sc.timed_pkts.Load();
       values_[at++] = sc.cycles.Load();

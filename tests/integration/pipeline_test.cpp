@@ -141,6 +141,21 @@ TEST(Pipeline, MalformedFramesAreCountedByReason) {
   for (const auto& [reason, n] : expected) EXPECT_TRUE(drops.contains(reason)) << reason;
   EXPECT_EQ(o.output, WellFormed(labeled));  // nothing else lost, order kept
   ExpectConserved(o.stats);
+
+  // Per-stage bytes: parse sees every byte received, process only the well-formed ones.
+  uint64_t all_bytes = 0;
+  uint64_t good_bytes = 0;
+  for (const auto& f : labeled) {
+    all_bytes += f.bytes.size();
+    if (f.expected == packet::ParseVerdict::kOk) good_bytes += f.bytes.size();
+  }
+  std::map<std::string, uint64_t> stage_bytes;
+  for (const auto& st : o.stats.at("stages")) stage_bytes[st.at("stage").get<std::string>()] = st.at("bytes").get<uint64_t>();
+  EXPECT_EQ(stage_bytes["rx"], all_bytes);
+  EXPECT_EQ(stage_bytes["parse"], all_bytes);
+  EXPECT_EQ(stage_bytes["process"], good_bytes);
+  EXPECT_EQ(stage_bytes["tx"], good_bytes);
+  EXPECT_EQ(o.stats.at("ports").at(1).at("tx_bytes").get<uint64_t>(), good_bytes);
 }
 
 TEST(Pipeline, EncodeRewritesDestinationMacOnTheOutputPort) {

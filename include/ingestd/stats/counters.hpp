@@ -102,6 +102,7 @@ inline constexpr std::string_view kOtherDropDescriptions[kOtherDropCount] = {
 /// cycles / timed_pkts is the stage's cost per packet.
 struct StageCounters {
   Counter pkts;        // packets that entered the stage
+  Counter bytes;       // bytes that entered the stage
   Counter bursts;      // bursts that entered the stage
   Counter timed_pkts;  // packets of the timed bursts
   Counter cycles;      // TSC cycles spent in the stage during timed bursts
