@@ -157,7 +157,9 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   for (size_t i = 0; i < ports.size(); ++i) collector.AddPort(cfg.ports[i].name, ports.PortId(i));
   for (const auto& p : pools.Pools()) collector.AddMempool(p.name, p.socket, p.pool);
   const std::string instance = cfg.stats.instance.value_or(cfg.eal.file_prefix);
-  if (std::string err = collector.Start(instance, uint64_t{cfg.stats.period_ms} * 1'000'000); !err.empty())
+  const int stats_gid = cfg.stats.group_id ? static_cast<int>(*cfg.stats.group_id) : -1;
+  if (std::string err = collector.Start(instance, uint64_t{cfg.stats.period_ms} * 1'000'000, stats_gid);
+      !err.empty())
     return Fail(err);
   // Lets dpdk-dumpcap capture from our ports (a secondary process: needs hugepages).
   RegisterTelemetry(instance);

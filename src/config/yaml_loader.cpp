@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // YAML -> typed config: types, ranges, names and references, each error at its line:col.
+#include <grp.h>
+
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
@@ -28,7 +30,7 @@ constexpr size_t kMaxPorts = 32;
 constexpr uint64_t kMaxCpu = 1023;
 
 const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes", "stats"};
-const std::vector<std::string> kStatsKeys = {"period_ms", "stage_timing_every", "instance"};
+const std::vector<std::string> kStatsKeys = {"period_ms", "stage_timing_every", "instance", "group"};
 const std::vector<std::string> kEalKeys = {"main_lcore", "main_cpu",  "memory_mb",
                                            "file_prefix", "hugepages", "log_level"};
 const std::vector<std::string> kPortKeys = {"name",    "device",  "args",        "rx_queues",
@@ -457,6 +459,17 @@ class Loader {
       std::string name;
       ParseSafeName(*f, name);
       if (!name.empty()) st.instance = name;
+    }
+    if (const Field* f = r.Get("group")) {
+      if (std::optional<std::string> name = String(*f)) {
+        if (const group* g = getgrnam(name->c_str())) {
+          st.group_id = g->gr_gid;
+          st.group = *name;
+        } else {
+          diag_.Error(f->at, fmt::format("group '{}' does not exist on this host", Printable(*name)),
+                      "create it (groupadd) or name an existing group; its members may read the stats");
+        }
+      }
     }
     r.Finish("in stats");
   }

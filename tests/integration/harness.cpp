@@ -171,11 +171,11 @@ ports:
       segments:
 {segments}routes:
   - {{from: in, to: out}}
-)",
+{extra_top})",
                      fmt::arg("prefix", prefix), fmt::arg("rx", rx_pcap),
                      fmt::arg("infinite", infinite_rx ? "      infinite_rx: 1\n" : ""),
                      fmt::arg("extra", extra_out_port_yaml), fmt::arg("policy", ring_policy),
-                     fmt::arg("segments", segments), fmt::arg("mbufs", mbufs),
+                     fmt::arg("segments", segments), fmt::arg("mbufs", mbufs), fmt::arg("extra_top", extra_yaml),
                      fmt::arg("out_port", null_output ? "  - name: out\n    device: net_null1\n"
                                                       : fmt::format("  - name: out\n    device: net_pcap1\n"
                                                                     "    args:\n      tx_pcap: {}\n", tx_pcap)));

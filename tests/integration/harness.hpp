@@ -94,6 +94,7 @@ struct Scenario {
   std::string ring_policy = "drop";
   std::string extra_out_port_yaml;  // appended to the out port (e.g. set_dst_mac)
   bool null_output = false;         // out is net_null (counts and frees) instead of a capture
+  std::string extra_yaml;           // appended at the top level (e.g. a stats section)
 
   std::string Yaml() const;
 };

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The stats segment seen from outside: ingest-stats against a live, a finished and a
 // killed ingestd, and the DPDK telemetry socket.
+#include <grp.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -98,6 +100,21 @@ TEST(Stats, IngestStatsJsonEqualsFinalStatsAfterTheRun) {
   ASSERT_EQ(table.exit_code, 0) << table.err;
   for (const char* word : {"out", "malformed:", "e2e", "heap"})
     EXPECT_NE(table.out.find(word), std::string::npos) << word << " missing from:\n" << table.out;
+}
+
+TEST(Stats, SegmentIsReadableByTheConfiguredGroupOnly) {
+  const group* g = getgrnam("nogroup");
+  ASSERT_NE(g, nullptr) << "Debian always has the group nogroup";
+  TempDir dir;
+  Scenario s;
+  s.prefix = UniquePrefix(TestName());
+  s.extra_yaml = "stats:\n  group: nogroup\n";
+  const Outcome o = RunScenario(s, framegen::UdpTraffic(4, 64, 64), dir);
+  ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
+  struct stat st {};
+  ASSERT_EQ(stat(("/dev/shm/ingestd." + s.prefix).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  EXPECT_EQ(st.st_gid, g->gr_gid);
 }
 
 TEST(Stats, KilledWriterIsReportedDeadWithinASecond) {

@@ -170,6 +170,10 @@ struct StatsConfig {
   uint32_t stage_timing_every = 8;
   /// Segment name: /dev/shm/ingestd.<instance>. Unset: eal.file_prefix.
   std::optional<std::string> instance;
+  /// Group owning the segment (mode 0640), so its members can run
+  /// ingest-stats without root. Unset: the process's group.
+  std::optional<std::string> group;
+  std::optional<unsigned> group_id;  // resolved when the file is loaded
 };
 
 struct RuntimeConfig {

@@ -41,6 +41,14 @@ TEST(StatsSectionTest, ValuesAreRead) {
   EXPECT_EQ(cfg.stats.instance, "edge1-stats");
 }
 
+TEST(StatsSectionTest, GroupIsResolvedWhenLoaded) {
+  const RuntimeConfig cfg = Load(std::string(kBase) + "stats:\n  group: root\n");
+  EXPECT_EQ(cfg.stats.group, "root");
+  EXPECT_EQ(cfg.stats.group_id, 0u);
+  const auto errors = ErrorsOf(std::string(kBase) + "stats:\n  group: no-such-group-ingestd\n");
+  EXPECT_TRUE(HasError(errors, 16, 10, "group 'no-such-group-ingestd' does not exist"));
+}
+
 TEST(StatsSectionTest, ErrorsAtTheirPosition) {
   const auto errors = ErrorsOf(std::string(kBase) + R"(stats:
   period_ms: 5
