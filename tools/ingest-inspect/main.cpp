@@ -223,7 +223,10 @@ struct Summary {
       l4_name = j["fragment"] == "later" ? "fragment" : "unparsed";
     }
     ++l4[l4_name];
-    if (!j["inner"].is_null()) ++tunnels[j["inner"]["tunnel"].dump()];
+    if (!j["inner"].is_null()) {
+      const Json& t = j["inner"]["tunnel"];
+      ++tunnels[t.is_string() ? t.get<std::string>() : t.dump()];
+    }
   }
 
   Json ToJson() const {
@@ -232,9 +235,7 @@ struct Summary {
     j["verdict"] = verdicts;
     j["l3"] = l3;
     j["l4"] = l4;
-    Json t = Json::object();
-    for (const auto& [name, count] : tunnels) t[Json::parse(name).get<std::string>()] = count;
-    j["tunnel"] = std::move(t);
+    j["tunnel"] = tunnels.empty() ? Json::object() : Json(tunnels);
     return j;
   }
 };
