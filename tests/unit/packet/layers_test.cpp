@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -552,6 +553,45 @@ TEST(Layers, EveryPrefixIsSafeAndConsistent) {
       if (::testing::Test::HasFailure()) return;
     }
   }
+}
+
+}  // namespace
+}  // namespace ingestd::packet
+
+namespace ingestd::packet {
+namespace {
+
+TEST(TunnelTraffic, LabelsMatchAndEveryPrefixIsSafe) {
+  const std::vector<framegen::LabeledFrame> frames =
+      framegen::TunnelTraffic(7, 4 * framegen::kTunnelTrafficKinds);
+  ASSERT_EQ(frames.size(), 4 * framegen::kTunnelTrafficKinds);
+  size_t parses = 0;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Bytes& f = frames[i].bytes;
+    SCOPED_TRACE(testing::Message() << "frame " << i << " (" << frames[i].kind << ")");
+    const PktMeta full = Parse(f, framegen::kTunnelTrafficOptions);
+    ASSERT_EQ(V(full), VerdictName(frames[i].expected));
+    const auto full_len = static_cast<uint32_t>(f.size());
+    for (size_t n = 0; n <= f.size(); ++n) {
+      const PktMeta cut = Parse(f, framegen::kTunnelTrafficOptions, 0, n);
+      ++parses;
+      ASSERT_NE(cut.verdict, ParseVerdict::kHeadersNotContiguous) << n;
+      const PktMeta split = Parse(f, framegen::kTunnelTrafficOptions, 0, n, full_len);
+      if (split.verdict != ParseVerdict::kHeadersNotContiguous) {
+        ASSERT_TRUE(SameParse(split, full)) << n << " " << V(split);
+      }
+    }
+  }
+  EXPECT_GT(parses, 100u * frames.size());
+}
+
+// MixedTraffic and TunnelTraffic together name every reason a one-segment frame can have.
+TEST(TunnelTraffic, WithMixedTrafficCoversEveryReason) {
+  std::set<ParseVerdict> seen;
+  for (const auto& f : framegen::MixedTraffic(1, framegen::kMixedTrafficDeck)) seen.insert(f.expected);
+  for (const auto& f : framegen::TunnelTraffic(1, framegen::kTunnelTrafficKinds)) seen.insert(f.expected);
+  EXPECT_EQ(seen.size(), kParseVerdictCount - 1);
+  EXPECT_FALSE(seen.contains(ParseVerdict::kHeadersNotContiguous));
 }
 
 }  // namespace
