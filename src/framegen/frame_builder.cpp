@@ -841,6 +841,276 @@ std::vector<LabeledFrame> MixedTraffic(uint64_t seed, size_t count) {
   return out;
 }
 
+namespace {
+
+Bytes Joined(Bytes a, const Bytes& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// The bytes after an Ethernet header: what MPLS, IP-in-IP, GRE and GTP-U carry.
+Bytes AfterEthernet(const Bytes& frame) { return Bytes(frame.begin() + 14, frame.end()); }
+
+Bytes MplsLabels(Prng& rng, size_t n) {
+  Bytes out;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t e = (rng.U32() & 0xfffffu) << 12 | (i + 1 == n ? 0x100u : 0u) | 64u;
+    Put32(out, e);
+  }
+  return out;
+}
+
+enum class TunnelKind : uint8_t {
+  kVlan4, kMpls, kIpv6Ext, kIpv6LaterFragment, kSctp, kVxlan, kGeneve, kGre, kIpInIp,
+  kIpv6InIp, kGtpU,
+  kTruncatedMpls, kTooManyMplsLabels, kTruncatedArp, kBadIpv4Checksum, kTruncatedIpv6Ext,
+  kTooManyIpv6Ext, kTruncatedSctp, kTruncatedTunnel, kBadGreVersion, kBadTunnelHeader,
+  kTruncatedInnerEthernet, kTooManyInnerVlans, kTruncatedInnerL3, kBadInnerL3,
+  kTruncatedInnerL4, kBadInnerL4,
+};
+
+struct TunnelKindInfo {
+  TunnelKind kind;
+  std::string_view name;
+  ParseVerdict expected;
+};
+
+constexpr TunnelKindInfo kTunnelKinds[] = {
+    {TunnelKind::kVlan4, "4 vlan tags", ParseVerdict::kOk},
+    {TunnelKind::kMpls, "mpls", ParseVerdict::kOk},
+    {TunnelKind::kIpv6Ext, "ipv6 extension chain", ParseVerdict::kOk},
+    {TunnelKind::kIpv6LaterFragment, "ipv6 later fragment", ParseVerdict::kOk},
+    {TunnelKind::kSctp, "sctp", ParseVerdict::kOk},
+    {TunnelKind::kVxlan, "vxlan", ParseVerdict::kOk},
+    {TunnelKind::kGeneve, "geneve", ParseVerdict::kOk},
+    {TunnelKind::kGre, "gre", ParseVerdict::kOk},
+    {TunnelKind::kIpInIp, "ip-in-ip", ParseVerdict::kOk},
+    {TunnelKind::kIpv6InIp, "ipv6-in-ip", ParseVerdict::kOk},
+    {TunnelKind::kGtpU, "gtp-u", ParseVerdict::kOk},
+    {TunnelKind::kTruncatedMpls, "truncated_mpls", ParseVerdict::kTruncatedMpls},
+    {TunnelKind::kTooManyMplsLabels, "too_many_mpls_labels", ParseVerdict::kTooManyMplsLabels},
+    {TunnelKind::kTruncatedArp, "truncated_arp", ParseVerdict::kTruncatedArp},
+    {TunnelKind::kBadIpv4Checksum, "bad_ipv4_checksum", ParseVerdict::kBadIpv4Checksum},
+    {TunnelKind::kTruncatedIpv6Ext, "truncated_ipv6_ext", ParseVerdict::kTruncatedIpv6Ext},
+    {TunnelKind::kTooManyIpv6Ext, "too_many_ipv6_ext", ParseVerdict::kTooManyIpv6Ext},
+    {TunnelKind::kTruncatedSctp, "truncated_sctp", ParseVerdict::kTruncatedSctp},
+    {TunnelKind::kTruncatedTunnel, "truncated_tunnel", ParseVerdict::kTruncatedTunnel},
+    {TunnelKind::kBadGreVersion, "bad_gre_version", ParseVerdict::kBadGreVersion},
+    {TunnelKind::kBadTunnelHeader, "bad_tunnel_header", ParseVerdict::kBadTunnelHeader},
+    {TunnelKind::kTruncatedInnerEthernet, "truncated_inner_ethernet",
+     ParseVerdict::kTruncatedInnerEthernet},
+    {TunnelKind::kTooManyInnerVlans, "too_many_inner_vlans", ParseVerdict::kTooManyInnerVlans},
+    {TunnelKind::kTruncatedInnerL3, "truncated_inner_l3", ParseVerdict::kTruncatedInnerL3},
+    {TunnelKind::kBadInnerL3, "bad_inner_l3", ParseVerdict::kBadInnerL3},
+    {TunnelKind::kTruncatedInnerL4, "truncated_inner_l4", ParseVerdict::kTruncatedInnerL4},
+    {TunnelKind::kBadInnerL4, "bad_inner_l4", ParseVerdict::kBadInnerL4},
+};
+static_assert(std::size(kTunnelKinds) == kTunnelTrafficKinds);
+
+Bytes VxlanOver(const Flow& f, Prng& rng, const Bytes& inner) {
+  Bytes h;
+  Put32(h, 0x08000000u);
+  Put32(h, (rng.U32() & 0xffffffu) << 8);
+  UdpSpec u = UdpFor(f);
+  u.dst_port = packet::kVxlanPort;
+  return EthernetFor(f).Ipv4(Ipv4For(f, rng)).Udp(u).Payload(Joined(h, inner)).Build();
+}
+
+Bytes InnerFrame(const Flow& f, Prng& rng, bool v6) {
+  Ipv6Spec ip6 = Ipv6For(f, rng);
+  if (v6 && rng.OneIn(2)) ip6.extensions = {{0, {1, 4, 0, 0, 0, 0}}, {60, {}}};
+  FrameBuilder b;
+  if (v6) {
+    b.Ipv6(ip6);
+  } else {
+    b.Ipv4(Ipv4For(f, rng));
+  }
+  if (rng.OneIn(2)) {
+    b.Tcp(TcpFor(f, rng));
+  } else {
+    b.Udp(UdpFor(f));
+  }
+  return b.Payload(rng.Below(64), rng.Byte()).Build();
+}
+
+Bytes IpCarrying(const Flow& f, Prng& rng, uint8_t proto, const Bytes& payload, bool v6) {
+  if (v6) {
+    Ipv6Spec ip = Ipv6For(f, rng);
+    ip.next_header = proto;
+    return EthernetFor(f).Ipv6(ip).Payload(payload).Build();
+  }
+  Ipv4Spec ip = Ipv4For(f, rng);
+  ip.protocol = proto;
+  return EthernetFor(f).Ipv4(ip).Payload(payload).Build();
+}
+
+Bytes MakeTunnelFrame(TunnelKind kind, const Flow& f, Prng& rng) {
+  const bool v6 = rng.OneIn(2);
+  switch (kind) {
+    case TunnelKind::kVlan4: {
+      FrameBuilder b;
+      b.Ethernet(f.dst_mac, f.src_mac).Vlan(RandomTci(rng), packet::kTpid8021ad);
+      for (int i = 0; i < 3; ++i) b.Vlan(RandomTci(rng));
+      return b.Ipv4(Ipv4For(f, rng)).Udp(UdpFor(f)).Payload(rng.Below(100), 0).Build();
+    }
+    case TunnelKind::kMpls:
+      return EthernetFor(f)
+          .EtherType(packet::kEtherTypeMpls)
+          .Payload(Joined(MplsLabels(rng, rng.Range(1, 8)), AfterEthernet(InnerFrame(f, rng, v6))))
+          .PadTo(kMinFrameLen)
+          .Build();
+    case TunnelKind::kIpv6Ext: {
+      Ipv6Spec ip = Ipv6For(f, rng);
+      ip.extensions = {{0, {1, 4, 0, 0, 0, 0}}, {43, Bytes(14, 0)}, {60, {}}};
+      if (rng.OneIn(2)) ip.extensions.push_back({44, {0, 1, 0, 0, 0, 7}});  // first fragment
+      return EthernetFor(f).Ipv6(ip).Tcp(TcpFor(f, rng)).Payload(rng.Below(64), 0).Build();
+    }
+    case TunnelKind::kIpv6LaterFragment: {
+      Ipv6Spec ip = Ipv6For(f, rng);
+      ip.extensions = {{44, {0, 0x40, 0, 0, 0, 9}}};
+      return EthernetFor(f).Ipv6(ip).Udp(UdpFor(f)).Payload(rng.Below(64), 0).Build();
+    }
+    case TunnelKind::kSctp: {
+      Bytes sctp;
+      Put16(sctp, f.src_port);
+      Put16(sctp, 2905);
+      Put32(sctp, rng.U32());
+      Put32(sctp, 0);
+      return IpCarrying(f, rng, packet::kIpProtoSctp, sctp, v6);
+    }
+    case TunnelKind::kVxlan:
+      return VxlanOver(f, rng, EthernetFor(f).Ipv4(Ipv4For(f, rng)).Tcp(TcpFor(f, rng)).Build());
+    case TunnelKind::kGeneve: {
+      Bytes h = {0x01, 0, 0x65, 0x58, 0, 0, 0x2a, 0, 0, 0, 0, 0};
+      UdpSpec u = UdpFor(f);
+      u.dst_port = packet::kGenevePort;
+      Bytes inner = InnerFrame(f, rng, true);
+      return EthernetFor(f).Ipv4(Ipv4For(f, rng)).Udp(u).Payload(Joined(h, inner)).Build();
+    }
+    case TunnelKind::kGre: {
+      Bytes h = {0x30, 0, 0x86, 0xdd};
+      Put32(h, rng.U32());
+      Put32(h, rng.U32());
+      return IpCarrying(f, rng, packet::kIpProtoGre,
+                        Joined(h, AfterEthernet(InnerFrame(f, rng, true))), v6);
+    }
+    case TunnelKind::kIpInIp:
+      return IpCarrying(f, rng, packet::kIpProtoIpInIp, AfterEthernet(InnerFrame(f, rng, false)),
+                        v6);
+    case TunnelKind::kIpv6InIp:
+      return IpCarrying(f, rng, packet::kIpProtoIpv6, AfterEthernet(InnerFrame(f, rng, true)), v6);
+    case TunnelKind::kGtpU: {
+      Bytes h = {0x34, 0xff, 0, 0};
+      Put32(h, rng.U32());
+      Put32(h, 0x85);  // sequence, N-PDU, next: PDU session container
+      Put32(h, 0x01000900);
+      UdpSpec u = UdpFor(f);
+      u.dst_port = packet::kGtpuPort;
+      return EthernetFor(f)
+          .Ipv4(Ipv4For(f, rng))
+          .Udp(u)
+          .Payload(Joined(h, AfterEthernet(InnerFrame(f, rng, v6))))
+          .Build();
+    }
+    case TunnelKind::kTruncatedMpls: {
+      const Bytes full =
+          EthernetFor(f).EtherType(packet::kEtherTypeMpls).Payload(MplsLabels(rng, 3)).Build();
+      return Truncated(full, full.size() - rng.Below(4));
+    }
+    case TunnelKind::kTooManyMplsLabels:
+      return EthernetFor(f)
+          .EtherType(packet::kEtherTypeMpls)
+          .Payload(Joined(MplsLabels(rng, 9), AfterEthernet(InnerFrame(f, rng, false))))
+          .Build();
+    case TunnelKind::kTruncatedArp: {
+      const Bytes full = EthernetFor(f).Arp().Build();
+      return Truncated(full, full.size() - rng.Range(1, 28));
+    }
+    case TunnelKind::kBadIpv4Checksum: {
+      Ipv4Spec ip = Ipv4For(f, rng);
+      ip.corrupt_checksum = true;
+      return EthernetFor(f).Ipv4(ip).Udp(UdpFor(f)).PadTo(kMinFrameLen).Build();
+    }
+    case TunnelKind::kTruncatedIpv6Ext: {
+      Ipv6Spec ip = Ipv6For(f, rng);
+      ip.extensions = {{43, Bytes(22, 0)}};
+      ip.payload_length = static_cast<uint16_t>(rng.Below(24));
+      return EthernetFor(f).Ipv6(ip).Udp(UdpFor(f)).Build();
+    }
+    case TunnelKind::kTooManyIpv6Ext: {
+      Ipv6Spec ip = Ipv6For(f, rng);
+      for (int i = 0; i < 9; ++i) ip.extensions.push_back({60, {}});
+      return EthernetFor(f).Ipv6(ip).Udp(UdpFor(f)).Build();
+    }
+    case TunnelKind::kTruncatedSctp:
+      return IpCarrying(f, rng, packet::kIpProtoSctp, Bytes(rng.Below(12), 1), v6);
+    case TunnelKind::kTruncatedTunnel: {
+      UdpSpec u = UdpFor(f);
+      u.dst_port = packet::kVxlanPort;
+      return EthernetFor(f)
+          .Ipv4(Ipv4For(f, rng))
+          .Udp(u)
+          .Payload(Bytes(rng.Below(8), 0x08))
+          .Build();
+    }
+    case TunnelKind::kBadGreVersion:
+      return IpCarrying(f, rng, packet::kIpProtoGre,
+                        Joined({0, static_cast<uint8_t>(rng.Range(1, 7)), 0x08, 0x00},
+                               AfterEthernet(InnerFrame(f, rng, false))),
+                        v6);
+    case TunnelKind::kBadTunnelHeader: {
+      UdpSpec u = UdpFor(f);
+      u.dst_port = packet::kVxlanPort;
+      return EthernetFor(f)  // VXLAN without the I flag
+          .Ipv4(Ipv4For(f, rng))
+          .Udp(u)
+          .Payload(Joined(Bytes(8, 0), InnerFrame(f, rng, false)))
+          .Build();
+    }
+    case TunnelKind::kTruncatedInnerEthernet:
+      return VxlanOver(f, rng, Truncated(InnerFrame(f, rng, v6), rng.Below(14)));
+    case TunnelKind::kTooManyInnerVlans:
+      return VxlanOver(f, rng,
+                       FrameBuilder().Vlan(1).Vlan(2).Vlan(3).Vlan(4).Vlan(5).Ipv4().Build());
+    case TunnelKind::kTruncatedInnerL3:
+      return VxlanOver(f, rng, Truncated(InnerFrame(f, rng, v6), 14 + rng.Below(20)));
+    case TunnelKind::kBadInnerL3: {
+      Ipv4Spec ip = Ipv4For(f, rng);
+      ip.ihl = static_cast<uint8_t>(rng.Below(5));
+      return VxlanOver(f, rng, FrameBuilder().Ipv4(ip).Udp(UdpFor(f)).Build());
+    }
+    case TunnelKind::kTruncatedInnerL4:
+      return IpCarrying(f, rng, packet::kIpProtoIpInIp,
+                        AfterEthernet(FrameBuilder()
+                                          .Ipv4(Ipv4For(f, rng))
+                                          .Tcp(TcpFor(f, rng))
+                                          .ClipL4(rng.Below(20))
+                                          .Build()),
+                        v6);
+    case TunnelKind::kBadInnerL4: {
+      TcpSpec t = TcpFor(f, rng);
+      t.data_offset = static_cast<uint8_t>(rng.Below(5));
+      return VxlanOver(f, rng, FrameBuilder().Ipv4(Ipv4For(f, rng)).Tcp(t).Build());
+    }
+  }
+  throw std::logic_error("unknown tunnel frame kind");
+}
+
+}  // namespace
+
+std::vector<LabeledFrame> TunnelTraffic(uint64_t seed, size_t count) {
+  Prng rng(seed);
+  std::vector<LabeledFrame> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    // Every kind once per run of kTunnelTrafficKinds frames, in order; flows vary.
+    const TunnelKindInfo& info = kTunnelKinds[i % std::size(kTunnelKinds)];
+    const Flow flow = RandomFlow(rng);
+    out.push_back({MakeTunnelFrame(info.kind, flow, rng), info.expected, info.name});
+  }
+  return out;
+}
+
 std::vector<Bytes> UdpTraffic(uint64_t seed, size_t count, size_t frame_len) {
   if (frame_len < kMinFrameLen || frame_len > kMaxFrameLen)
     throw std::invalid_argument("UDP frame length " + std::to_string(frame_len) +

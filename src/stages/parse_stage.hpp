@@ -15,9 +15,17 @@ namespace ingestd::stages {
 /// (~30-60 cycles) times three covers an L2/L3 miss without evicting the burst.
 inline constexpr uint16_t kParsePrefetchAhead = 3;
 
+// parse.hpp repeats the RX IP checksum flags so it needs no DPDK; they must agree.
+static_assert(packet::kRxIpCksumMask == RTE_MBUF_F_RX_IP_CKSUM_MASK);
+static_assert(packet::kRxIpCksumBad == RTE_MBUF_F_RX_IP_CKSUM_BAD);
+static_assert(packet::kRxIpCksumGood == RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+
 /// Parses `pkts[0..n)` in place, keeping well-formed packets in order at the
 /// front. Returns how many remain. Ownership: malformed mbufs are freed.
-inline uint16_t ParseBurst(rte_mbuf** pkts, uint16_t n, DropSink& drops) noexcept {
+/// `opts` is the calling lcore's own copy (default: two VLAN tags, no tunnels, no checksum
+/// check); the NIC's RX IP checksum flags are honoured when it asks for verification.
+inline uint16_t ParseBurst(rte_mbuf** pkts, uint16_t n, DropSink& drops,
+                           const packet::ParseOptions& opts = {}) noexcept {
   for (uint16_t i = 0; i < n && i < kParsePrefetchAhead; ++i)
     rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
   uint16_t kept = 0;
@@ -26,7 +34,8 @@ inline uint16_t ParseBurst(rte_mbuf** pkts, uint16_t n, DropSink& drops) noexcep
       rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kParsePrefetchAhead], void*));
     rte_mbuf* m = pkts[i];
     const packet::ParseVerdict v = packet::ParseFrame(rte_pktmbuf_mtod(m, const uint8_t*),
-                                                      m->data_len, m->pkt_len, packet::Meta(m));
+                                                      m->data_len, m->pkt_len, packet::Meta(m),
+                                                      opts, m->ol_flags);
     if (v == packet::ParseVerdict::kOk) [[likely]] {
       pkts[kept++] = m;
     } else {

@@ -46,8 +46,10 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "generator seed (same seed and count, same bytes)")
       ->capture_default_str();
   app.add_option("--mix", o.mix,
-                 "demo: varied traffic with some malformed frames; udp: IPv4/UDP of --size bytes")
-      ->check(CLI::IsMember({"demo", "udp"}))
+                 "demo: varied traffic with some malformed frames; udp: IPv4/UDP of --size bytes; "
+                 "tunnel: VLAN stacks, MPLS, IPv6 extension headers, SCTP and tunnels (verdicts "
+                 "as parsed with 4 VLAN tags, every tunnel and IPv4 checksums on)")
+      ->check(CLI::IsMember({"demo", "udp", "tunnel"}))
       ->capture_default_str();
   CLI::Option* size_opt =
       app.add_option("--size", o.size, "frame length in bytes for --mix udp (no FCS)")
@@ -61,8 +63,10 @@ int main(int argc, char** argv) {
 
   try {
     std::array<size_t, kParseVerdictCount> expected{};
-    if (o.mix == "demo") {
-      const std::vector<LabeledFrame> frames = ingestd::framegen::MixedTraffic(o.seed, o.count);
+    if (o.mix == "demo" || o.mix == "tunnel") {
+      const std::vector<LabeledFrame> frames =
+          o.mix == "demo" ? ingestd::framegen::MixedTraffic(o.seed, o.count)
+                          : ingestd::framegen::TunnelTraffic(o.seed, o.count);
       for (const LabeledFrame& f : frames) ++expected[static_cast<unsigned>(f.expected)];
       ingestd::framegen::WritePcap(o.out, frames);
     } else {

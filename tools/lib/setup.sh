@@ -7,6 +7,8 @@ INGESTD_PACKAGES=(
   dpdk libdpdk-dev meson ninja-build pkg-config g++
   libyaml-cpp-dev libtbb-dev libgtest-dev libgmock-dev libpcap-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev python3
+  tshark                          # tests/inspect: ingest-inspect checked against it
+  clang libclang-rt-14-dev        # tools/fuzz: libFuzzer, ASan and UBSan runtimes
 )
 
 ingestd_log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

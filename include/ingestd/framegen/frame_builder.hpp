@@ -193,6 +193,19 @@ inline constexpr size_t kMixedTrafficDeck = 70;
 /// shorter count gives a prefix of a longer one.
 std::vector<LabeledFrame> MixedTraffic(uint64_t seed, size_t count);
 
+/// Kinds of frame TunnelTraffic makes; each appears once in every aligned run of this many.
+inline constexpr size_t kTunnelTrafficKinds = 27;
+
+/// The options TunnelTraffic's labels assume: 4 VLAN tags, every tunnel, checksums verified.
+inline constexpr packet::ParseOptions kTunnelTrafficOptions{
+    .vlan_depth = 4, .tunnels = packet::kTunnelAll, .verify_ipv4_checksum = true};
+
+/// The layers MixedTraffic leaves out: 4 VLAN tags, MPLS, IPv6 extension chains and later
+/// fragments, SCTP, VXLAN, Geneve, GRE, IP-in-IP, IPv6-in-IP, GTP-U; and one frame for each
+/// reason those layers add (expected verdicts hold under kTunnelTrafficOptions). Separate
+/// from MixedTraffic so the demo capture stays as it is. Deterministic for (seed, count).
+std::vector<LabeledFrame> TunnelTraffic(uint64_t seed, size_t count);
+
 /// `count` untagged IPv4/UDP frames of exactly `frame_len` bytes with varied 5-tuples (for
 /// benchmarks). Throws std::invalid_argument unless kMinFrameLen <= frame_len <= kMaxFrameLen.
 std::vector<Bytes> UdpTraffic(uint64_t seed, size_t count, size_t frame_len);

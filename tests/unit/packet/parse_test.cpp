@@ -260,12 +260,18 @@ TEST(ParseFrame, Ipv4OtherProtocolHasNoL4) {
               {.l3 = L3Type::kIpv4, .l3_off = 14, .ethertype = 0x0800, .ip_proto = 58});
 }
 
-TEST(ParseFrame, Ipv6ExtensionHeaderStopsBeforeL4) {
+TEST(ParseFrame, Ipv6ExtensionHeadersAreWalkedToL4) {
   for (const uint8_t type : {0, 43, 44, 60}) {
     Ipv6Spec ip;
     ip.extensions.push_back({type, {0, 0, 0, 0, 0, 0}});
-    ExpectParse(FrameBuilder().Ipv6(ip).Udp().Payload(10).Build(),
-                {.l3 = L3Type::kIpv6, .l3_off = 14, .ethertype = 0x86dd, .ip_proto = type});
+    ExpectParse(FrameBuilder().Ipv6(ip).Udp().Payload(10).Build(), {.l3 = L3Type::kIpv6,
+                                                                    .l3_off = 14,
+                                                                    .l4_off = 14 + 40 + 8,
+                                                                    .ethertype = 0x86dd,
+                                                                    .ip_proto = 17,
+                                                                    .src_port = 1024,
+                                                                    .dst_port = 53,
+                                                                    .l4_len = 18});
   }
   Ipv6Spec ip;
   ip.next_header = kIpProtoIcmp;  // ICMPv4 number under IPv6 is not ICMPv6
