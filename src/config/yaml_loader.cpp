@@ -29,7 +29,11 @@ constexpr size_t kMaxPorts = 32;
 // sched_setaffinity's CPU_SETSIZE.
 constexpr uint64_t kMaxCpu = 1023;
 
-const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes", "stats"};
+const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes", "stats", "parse"};
+const std::vector<std::string> kParseKeys = {"vlan_depth", "verify_ipv4_checksum", "tunnels",
+                                             "vxlan_port", "geneve_port", "gtpu_port"};
+// In TunnelBits order: bit i is kTunnelNames[i].
+const std::vector<std::string> kTunnelNames = {"vxlan", "geneve", "gre", "ipip", "ip6ip", "gtpu"};
 const std::vector<std::string> kStatsKeys = {"period_ms", "stage_timing_every", "instance", "group"};
 const std::vector<std::string> kEalKeys = {"main_lcore", "main_cpu",  "memory_mb",
                                            "file_prefix", "hugepages", "log_level"};
@@ -276,6 +280,7 @@ class Loader {
     ParsePipeline(r.Require("pipeline", "at the top level"));
     ParseRoutes(r.Require("routes", "at the top level"));
     ParseStats(r.Get("stats"));
+    ParseParser(r.Get("parse"));
     r.Finish("at the top level");
   }
 
@@ -444,6 +449,28 @@ class Loader {
       return;
     }
     out = *s;
+  }
+
+  void ParseParser(const Field* field) {
+    if (field == nullptr || field->value.IsNull()) return;  // all defaults
+    MapReader r(diag_, field->value, "parse", kParseKeys, field->at);
+    if (!r.is_map()) return;
+    packet::ParseOptions& po = out_.cfg.parse;
+    Set(r.Get("vlan_depth"), po.vlan_depth, 0, packet::kMaxVlanDepth);
+    if (const Field* f = r.Get("verify_ipv4_checksum")) {
+      if (std::optional<bool> b = Bool(*f)) po.verify_ipv4_checksum = *b;
+    }
+    if (const Field* f = r.Get("tunnels"); f != nullptr && List(*f)) {
+      po.tunnels = 0;
+      for (const YAML::Node& entry : f->value) {
+        const Field item{"tunnels", entry, MarkOf(entry), MarkOf(entry)};
+        if (std::optional<size_t> i = Choice(item, kTunnelNames)) po.tunnels |= static_cast<uint8_t>(1u << *i);
+      }
+    }
+    Set(r.Get("vxlan_port"), po.vxlan_port, 1, 65535);
+    Set(r.Get("geneve_port"), po.geneve_port, 1, 65535);
+    Set(r.Get("gtpu_port"), po.gtpu_port, 1, 65535);
+    r.Finish("in parse");
   }
 
   void ParseStats(const Field* field) {

@@ -98,6 +98,8 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       plan->chain = c;
       plan->burst = cfg.pipeline.burst;
       plan->tx_retries = cfg.pipeline.tx_retries;
+      plan->parse_options = cfg.parse;
+      plan->timing_mask = cfg.stats.stage_timing_every - 1;
       plan->tx_queue = static_cast<uint16_t>(c);
       plan->ring_policy = chain.ring_policy;
       plan->routes = routes_;

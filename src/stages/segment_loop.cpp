@@ -97,7 +97,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
       DropSink drops(c);
       if constexpr (Covers(kFirst, kLast, Stage::kParse)) {
         const uint16_t in = n;
-        n = ParseBurst(pkts, n, drops);
+        n = ParseBurst(pkts, n, drops, plan.parse_options);
         clock.Done(Stage::kParse, in, bytes);
         bytes -= drops.TakeDroppedBytes();
       }

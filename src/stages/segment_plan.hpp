@@ -10,6 +10,7 @@
 #include <rte_ether.h>
 
 #include "ingestd/config/config.hpp"
+#include "ingestd/packet/parse.hpp"
 #include "ingestd/stats/counters.hpp"
 
 struct rte_ring;
@@ -72,6 +73,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) SegmentPlan {
   /// Stages are timed on bursts whose number & timing_mask == 0 (1 in mask+1).
   uint32_t timing_mask = 7;
   uint32_t out_ring_capacity = 0;
+  packet::ParseOptions parse_options;  // from the config's parse section
   RxQueue rx[kMaxRxQueuesPerChain] = {};
   rte_ring* in_ring = nullptr;   // from the previous segment, when first != kRx
   rte_ring* out_ring = nullptr;  // to the next segment, when last != kTx

@@ -158,6 +158,34 @@ TEST(Pipeline, MalformedFramesAreCountedByReason) {
   EXPECT_EQ(o.stats.at("ports").at(1).at("tx_bytes").get<uint64_t>(), good_bytes);
 }
 
+TEST(Pipeline, ParseSectionReachesTheDataPath) {
+  // TunnelTraffic's labels hold with 4 VLAN tags, every tunnel and IPv4 checksums
+  // verified: the same options given in YAML must give exactly those drops.
+  TempDir dir;
+  const auto labeled = framegen::TunnelTraffic(5, 540);
+  std::map<std::string, uint64_t> expected;
+  std::vector<Bytes> frames;
+  for (const auto& f : labeled) {
+    frames.push_back(f.bytes);
+    if (f.expected != packet::ParseVerdict::kOk)
+      ++expected["malformed:" + std::string(packet::VerdictName(f.expected))];
+  }
+  ASSERT_GE(expected.size(), 10u);
+  Scenario s;
+  s.prefix = UniquePrefix(TestName());
+  s.extra_yaml =
+      "parse:\n  vlan_depth: 4\n  verify_ipv4_checksum: true\n"
+      "  tunnels: [vxlan, geneve, gre, ipip, ip6ip, gtpu]\n";
+  const Outcome o = RunScenario(s, frames, dir);
+  ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
+  for (const auto& [reason, n] : o.stats.at("totals").at("drops").items()) {
+    const auto it = expected.find(reason);
+    EXPECT_EQ(n.get<uint64_t>(), it == expected.end() ? 0u : it->second) << reason;
+  }
+  EXPECT_EQ(o.output, WellFormed(labeled));
+  ExpectConserved(o.stats);
+}
+
 TEST(Pipeline, EncodeRewritesDestinationMacOnTheOutputPort) {
   TempDir dir;
   const auto frames = WellFormed(framegen::MixedTraffic(5, 300));

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "ingestd/packet/parse.hpp"
+
 namespace ingestd::config {
 
 /// A configuration error, located in its file. what() reads
@@ -183,6 +185,8 @@ struct RuntimeConfig {
   PipelineConfig pipeline;
   std::vector<RouteConfig> routes;
   StatsConfig stats;
+  /// What parse decodes: VLAN depth, tunnels to look through, checksum check.
+  packet::ParseOptions parse;
 
   /// Index of the port named `name`, if any.
   std::optional<uint16_t> FindPort(const std::string& name) const;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The stats section: defaults, values, and its errors at their line:col.
+// The stats and parse sections: defaults, values, and their errors at their line:col.
 #include <gtest/gtest.h>
 
 #include "config_test_util.hpp"
@@ -47,6 +47,31 @@ TEST(StatsSectionTest, GroupIsResolvedWhenLoaded) {
   EXPECT_EQ(cfg.stats.group_id, 0u);
   const auto errors = ErrorsOf(std::string(kBase) + "stats:\n  group: no-such-group-ingestd\n");
   EXPECT_TRUE(HasError(errors, 16, 10, "group 'no-such-group-ingestd' does not exist"));
+}
+
+TEST(ParseSectionTest, OptionsAreRead) {
+  const RuntimeConfig defaults = Load(kBase);
+  EXPECT_EQ(defaults.parse.vlan_depth, 2);
+  EXPECT_EQ(defaults.parse.tunnels, 0);
+  const RuntimeConfig cfg = Load(std::string(kBase) + R"(parse:
+  vlan_depth: 4
+  verify_ipv4_checksum: true
+  tunnels: [vxlan, gtpu]
+  vxlan_port: 8472
+)");
+  EXPECT_EQ(cfg.parse.vlan_depth, 4);
+  EXPECT_TRUE(cfg.parse.verify_ipv4_checksum);
+  EXPECT_EQ(cfg.parse.tunnels, packet::kTunnelVxlan | packet::kTunnelGtpU);
+  EXPECT_EQ(cfg.parse.vxlan_port, 8472);
+}
+
+TEST(ParseSectionTest, ErrorsAtTheirPosition) {
+  const auto errors = ErrorsOf(std::string(kBase) + R"(parse:
+  vlan_depth: 5
+  tunnels: [vxlan, vxlam]
+)");
+  EXPECT_TRUE(HasError(errors, 16, 15, "vlan_depth 5 is out of range 0..4"));
+  EXPECT_TRUE(HasError(errors, 17, 20, "vxlam"));
 }
 
 TEST(StatsSectionTest, ErrorsAtTheirPosition) {
