@@ -48,23 +48,11 @@ rte_mempool* MempoolSet::ForSocket(int socket) const noexcept {
   return pools_.empty() ? nullptr : pools_.front();
 }
 
-uint64_t MempoolSet::InUse() const {
-  uint64_t n = 0;
-  for (const rte_mempool* p : pools_) n += rte_mempool_in_use_count(p);
-  return n;
-}
-
 std::vector<MempoolSet::PoolView> MempoolSet::Pools() const {
   std::vector<PoolView> out;
   for (unsigned s = 0; s < kMaxSockets; ++s)
     if (by_socket_[s] != nullptr) out.push_back({by_socket_[s]->name, static_cast<int>(s), by_socket_[s]});
   return out;
-}
-
-uint64_t MempoolSet::Capacity() const {
-  uint64_t n = 0;
-  for (const rte_mempool* p : pools_) n += p->size;
-  return n;
 }
 
 }  // namespace ingestd::dataplane

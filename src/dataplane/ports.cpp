@@ -123,22 +123,6 @@ Status PortSet::Start(const config::RuntimeConfig& cfg, const MempoolSet& pools)
   return Status::Ok();
 }
 
-PortStats PortSet::Stats(size_t index) const {
-  PortStats out;
-  rte_eth_stats s{};
-  if (rte_eth_stats_get(port_ids_.at(index), &s) == 0) {
-    out.rx_packets = s.ipackets;
-    out.tx_packets = s.opackets;
-    out.rx_bytes = s.ibytes;
-    out.tx_bytes = s.obytes;
-    out.imissed = s.imissed;
-    out.ierrors = s.ierrors;
-    out.oerrors = s.oerrors;
-    out.rx_nombuf = s.rx_nombuf;
-  }
-  return out;
-}
-
 void PortSet::StopAll() {
   for (size_t i = 0; i < port_ids_.size(); ++i) {
     if (started_[i]) (void)rte_eth_dev_stop(port_ids_[i]);

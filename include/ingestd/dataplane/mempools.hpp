@@ -33,11 +33,6 @@ class MempoolSet {
   /// report SOCKET_ID_ANY for virtual devices).
   rte_mempool* ForSocket(int socket) const noexcept;
 
-  /// mbufs not back in their pool, summed over pools. Walks every lcore
-  /// cache: control path only.
-  uint64_t InUse() const;
-  /// Total mbufs over all pools.
-  uint64_t Capacity() const;
 
   struct PoolView {
     std::string name;

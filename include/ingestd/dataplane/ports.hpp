@@ -13,17 +13,6 @@ namespace ingestd::dataplane {
 
 class MempoolSet;
 
-struct PortStats {
-  uint64_t rx_packets = 0;
-  uint64_t tx_packets = 0;
-  uint64_t rx_bytes = 0;
-  uint64_t tx_bytes = 0;
-  uint64_t imissed = 0;    // dropped by the device: no free RX descriptor
-  uint64_t ierrors = 0;
-  uint64_t oerrors = 0;
-  uint64_t rx_nombuf = 0;  // RX mbuf allocation failures
-};
-
 /// Owns the ethdev ports named in the config, in config order.
 /// Threading: main thread only; the data path uses the port ids.
 class PortSet {
@@ -42,7 +31,6 @@ class PortSet {
 
   uint16_t PortId(size_t index) const { return port_ids_.at(index); }
   size_t size() const noexcept { return port_ids_.size(); }
-  PortStats Stats(size_t index) const;
   /// Non-fatal notes from Start (e.g. a vdev without promiscuous mode).
   const std::vector<std::string>& warnings() const noexcept { return warnings_; }
 
