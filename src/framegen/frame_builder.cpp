@@ -1111,7 +1111,7 @@ std::vector<LabeledFrame> TunnelTraffic(uint64_t seed, size_t count) {
   return out;
 }
 
-std::vector<Bytes> UdpTraffic(uint64_t seed, size_t count, size_t frame_len) {
+std::vector<Bytes> UdpTraffic(uint64_t seed, size_t count, size_t frame_len, size_t flows) {
   if (frame_len < kMinFrameLen || frame_len > kMaxFrameLen)
     throw std::invalid_argument("UDP frame length " + std::to_string(frame_len) +
                                 " is outside 60..1514");
@@ -1120,7 +1120,8 @@ std::vector<Bytes> UdpTraffic(uint64_t seed, size_t count, size_t frame_len) {
   Prng rng(seed);
   std::vector<Bytes> out;
   out.reserve(count);
-  for (size_t i = 0; i < count; ++i) {
+  const size_t distinct = flows == 0 ? count : std::min(flows, count);
+  for (size_t i = 0; i < distinct; ++i) {
     Ipv4Spec ip;
     ip.src = {10, rng.Byte(), rng.Byte(), static_cast<uint8_t>(rng.Range(1, 254))};
     ip.dst = {172, static_cast<uint8_t>(16 + rng.Below(16)), rng.Byte(),
@@ -1132,6 +1133,7 @@ std::vector<Bytes> UdpTraffic(uint64_t seed, size_t count, size_t frame_len) {
     out.push_back(
         FrameBuilder().Ipv4(ip).Udp(udp).Payload(frame_len - kHeaders, rng.Byte()).Build());
   }
+  for (size_t i = distinct; i < count; ++i) out.push_back(out[i % distinct]);
   return out;
 }
 

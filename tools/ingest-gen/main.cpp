@@ -25,6 +25,7 @@ struct Options {
   uint64_t seed = 1;
   std::string mix = "demo";
   size_t size = 64;
+  size_t flows = 0;
 };
 
 void PrintSummary(const Options& o, const std::array<size_t, kParseVerdictCount>& expected) {
@@ -55,9 +56,12 @@ int main(int argc, char** argv) {
       app.add_option("--size", o.size, "frame length in bytes for --mix udp (no FCS)")
           ->check(CLI::Range(ingestd::framegen::kMinFrameLen, ingestd::framegen::kMaxFrameLen))
           ->capture_default_str();
+  CLI::Option* flows_opt = app.add_option(
+      "--flows", o.flows, "distinct 5-tuples for --mix udp, repeated in turn (0: one per frame)")
+                               ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  if (o.mix != "udp" && size_opt->count() > 0) {
-    fmt::print(stderr, "ingest-gen: --size applies to --mix udp only\n");
+  if (o.mix != "udp" && (size_opt->count() > 0 || flows_opt->count() > 0)) {
+    fmt::print(stderr, "ingest-gen: --size and --flows apply to --mix udp only\n");
     return 2;
   }
 
@@ -70,7 +74,7 @@ int main(int argc, char** argv) {
       for (const LabeledFrame& f : frames) ++expected[static_cast<unsigned>(f.expected)];
       ingestd::framegen::WritePcap(o.out, frames);
     } else {
-      const std::vector<Bytes> frames = ingestd::framegen::UdpTraffic(o.seed, o.count, o.size);
+      const std::vector<Bytes> frames = ingestd::framegen::UdpTraffic(o.seed, o.count, o.size, o.flows);
       expected[static_cast<unsigned>(ingestd::packet::ParseVerdict::kOk)] = frames.size();
       ingestd::framegen::WritePcap(o.out, frames);
     }

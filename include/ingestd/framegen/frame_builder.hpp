@@ -206,9 +206,10 @@ inline constexpr packet::ParseOptions kTunnelTrafficOptions{
 /// from MixedTraffic so the demo capture stays as it is. Deterministic for (seed, count).
 std::vector<LabeledFrame> TunnelTraffic(uint64_t seed, size_t count);
 
-/// `count` untagged IPv4/UDP frames of exactly `frame_len` bytes with varied 5-tuples (for
-/// benchmarks). Throws std::invalid_argument unless kMinFrameLen <= frame_len <= kMaxFrameLen.
-std::vector<Bytes> UdpTraffic(uint64_t seed, size_t count, size_t frame_len);
+/// `count` untagged IPv4/UDP frames of exactly `frame_len` bytes (for benchmarks): `flows`
+/// distinct 5-tuples, frame i repeating frame i % flows; 0 means every frame its own flow.
+/// Throws std::invalid_argument unless kMinFrameLen <= frame_len <= kMaxFrameLen.
+std::vector<Bytes> UdpTraffic(uint64_t seed, size_t count, size_t frame_len, size_t flows = 0);
 
 /// Writes an Ethernet (DLT_EN10MB) pcap, microsecond timestamps: a fixed start and 100 us
 /// apart, so equal frames give an equal file. Throws std::runtime_error naming `path`.

@@ -276,6 +276,17 @@ TEST(UdpTraffic, ExactSizesValidFramesVariedFlows) {
   EXPECT_NE(UdpTraffic(3, 10, 100), UdpTraffic(4, 10, 100));
 }
 
+TEST(UdpTraffic, FlowsRepeatInTurn) {
+  const std::vector<Bytes> frames = UdpTraffic(5, 10, 64, 4);
+  ASSERT_EQ(frames.size(), 10u);
+  EXPECT_EQ(std::set<Bytes>(frames.begin(), frames.end()).size(), 4u);
+  for (size_t i = 4; i < frames.size(); ++i) EXPECT_EQ(frames[i], frames[i % 4]) << i;
+  // The distinct frames are the first ones of the unrepeated capture.
+  const std::vector<Bytes> all = UdpTraffic(5, 4, 64);
+  EXPECT_EQ(std::vector<Bytes>(frames.begin(), frames.begin() + 4), all);
+  EXPECT_EQ(UdpTraffic(5, 3, 64, 8), UdpTraffic(5, 3, 64));  // more flows than frames
+}
+
 TEST(UdpTraffic, RejectsSizesOutsideEthernet) {
   EXPECT_THROW(UdpTraffic(1, 1, kMinFrameLen - 1), std::invalid_argument);
   EXPECT_THROW(UdpTraffic(1, 1, kMaxFrameLen + 1), std::invalid_argument);
