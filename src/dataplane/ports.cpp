@@ -49,6 +49,7 @@ Status PortSet::Resolve(const config::RuntimeConfig& cfg) {
   }
   started_.assign(port_ids_.size(), false);
   configured_.assign(port_ids_.size(), false);
+  rx_pools_.assign(port_ids_.size(), nullptr);
   return Status::Ok();
 }
 
@@ -102,6 +103,7 @@ Status PortSet::Start(const config::RuntimeConfig& cfg, const MempoolSet& pools)
 
     const int socket = rte_eth_dev_socket_id(id);
     rte_mempool* pool = pools.ForSocket(socket);
+    rx_pools_[i] = pool;
     for (uint16_t q = 0; q < p.rx_queues; ++q) {
       if (int rc = rte_eth_rx_queue_setup(id, q, rx_desc, socket < 0 ? 0 : socket, nullptr, pool); rc != 0)
         return fail(rc, fmt::format("RX queue {} setup failed", q));

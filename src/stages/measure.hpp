@@ -26,13 +26,6 @@ inline void RecordSince(stats::Histogram& h, rte_mbuf* const* pkts, uint16_t n, 
   }
 }
 
-/// Bytes of `pkts[0..n)`: the input of a segment fed by a ring.
-inline uint64_t BurstBytes(rte_mbuf* const* pkts, uint16_t n) noexcept {
-  uint64_t bytes = 0;
-  for (uint16_t i = 0; i < n; ++i) bytes += pkts[i]->pkt_len;
-  return bytes;
-}
-
 /// A stage boundary clock for one burst. Untimed bursts cost two counter adds
 /// per stage; timed ones add a TSC read and a histogram record per stage.
 class StageClock {

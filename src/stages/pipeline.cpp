@@ -8,6 +8,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include <fmt/format.h>
@@ -106,8 +107,12 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       plan->encode = encode_;
       plan->control = control_.get();
       if (seg.first == config::Stage::kRx) {
-        for (const config::RxQueueRef& q : chain.rx)
-          plan->rx[plan->rx_count++] = RxQueue{ports.PortId(q.port), q.queue};
+        for (const config::RxQueueRef& q : chain.rx) {
+          rte_mempool* pool = ports.RxPool(q.port);
+          plan->rx[plan->rx_count++] = RxQueue{
+              ports.PortId(q.port), q.queue, rte_mempool_default_cache(pool, seg.lcore),
+              static_cast<uint32_t>(sizeof(rte_mbuf) + rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM)};
+        }
       }
       if (previous != nullptr) {
         const std::string name = fmt::format("c{}_s{}", c, s);

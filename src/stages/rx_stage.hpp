@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 
 #include "ingestd/packet/mbuf_meta.hpp"
+#include "prefetch.hpp"
 #include "segment_plan.hpp"
 
 namespace ingestd::stages {
@@ -19,9 +20,30 @@ inline uint16_t ReserveRxBudget(RunControl& control, uint16_t want) noexcept {
   return static_cast<uint16_t>(granted);
 }
 
+/// In a pipeline another lcore frees this lcore's packets, so the buffers the
+/// PMD hands out next were last written there and each first store to one
+/// waits for a cross-core transfer. The next burst's buffers are the top of
+/// this lcore's mempool cache (a stack): request their header, PktMeta and
+/// first data lines one burst ahead. Run to completion has no need: its
+/// buffers come back warm from its own TX.
+inline void PrefetchNextRxBuffers(const RxQueue& q, uint16_t burst) noexcept {
+  const rte_mempool_cache* cache = q.pool_cache;
+  if (cache == nullptr) return;
+  const unsigned n = cache->len < burst ? cache->len : burst;
+  for (unsigned i = 1; i <= n; ++i) {
+    auto* m = static_cast<rte_mbuf*>(cache->objs[cache->len - i]);
+    PrefetchForWrite(m);
+    PrefetchForWrite(&m->cacheline1);
+    PrefetchForWrite(rte_mbuf_to_priv(m));
+    PrefetchForWrite(reinterpret_cast<const char*>(m) + q.data_offset);
+  }
+}
+
 /// Receives into `pkts` from the queue after `next_queue`, cycling through the
-/// chain's queues; `bytes` gets their total length. Ownership: returned mbufs
-/// belong to the caller.
+/// chain's queues; `bytes` gets their total length. `kLookAhead`: the segment
+/// hands its packets to another lcore (see PrefetchNextRxBuffers).
+/// Ownership: returned mbufs belong to the caller.
+template <bool kLookAhead>
 inline uint16_t RxBurst(SegmentPlan& plan, unsigned& next_queue, rte_mbuf** pkts,
                         uint64_t& bytes) noexcept {
   const RxQueue q = plan.rx[next_queue];
@@ -52,6 +74,7 @@ inline uint16_t RxBurst(SegmentPlan& plan, unsigned& next_queue, rte_mbuf** pkts
   c.rx_bytes.Add(bytes);
   c.rx_bursts.Add(1);
   c.mbufs_taken.Add(n);  // the PMD took one RX buffer per frame
+  if constexpr (kLookAhead) PrefetchNextRxBuffers(plan.rx[next_queue], plan.burst);
   return n;
 }
 

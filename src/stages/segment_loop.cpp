@@ -48,6 +48,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
   const stats::ScopedAllocTally count_allocations(c);
   rte_mbuf* pkts[kMaxBurst];
   IdleBackoff backoff;
+  RingReader ring_reader;
   unsigned next_queue = 0;
   uint32_t burst_number = 0;
   uint64_t last_tsc = rte_rdtsc();
@@ -63,14 +64,15 @@ int RunSegment(SegmentPlan& plan) noexcept {
     uint64_t bytes = 0;  // bytes into the next stage
     if constexpr (kFirst == Stage::kRx) {
       if (plan.control->stop_rx.load(std::memory_order_relaxed)) break;
-      n = RxBurst(plan, next_queue, pkts, bytes);
+      n = RxBurst<kLast != Stage::kTx>(plan, next_queue, pkts, bytes);
     } else {
-      n = DequeueBurst(plan, pkts);
-      if (n == 0 && plan.upstream_done->load(std::memory_order_acquire)) {
+      n = ring_reader.Next(plan, pkts, bytes);
+      if (n == 0 && !ring_reader.HasAhead() &&
+          plan.upstream_done->load(std::memory_order_acquire)) {
         // The producer has finished: what it enqueued before `done` is
         // visible now. Drain it, then stop.
-        n = DequeueBurst(plan, pkts);
-        if (n == 0) break;
+        ring_reader.Next(plan, pkts, bytes);
+        if (!ring_reader.HasAhead()) break;
       }
       c.ring_in_pkts.Add(n);
     }
@@ -89,7 +91,6 @@ int RunSegment(SegmentPlan& plan) noexcept {
     if constexpr (kFirst == Stage::kRx) {
       clock.Done(Stage::kRx, n, bytes);
     } else {
-      bytes = BurstBytes(pkts, n);
       if (clock.timed())
         RecordSince(c.ring_wait, pkts, n, now, [](const packet::PktMeta& m) { return m.ring_tsc; });
     }

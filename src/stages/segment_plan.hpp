@@ -13,6 +13,7 @@
 #include "ingestd/packet/parse.hpp"
 #include "ingestd/stats/counters.hpp"
 
+struct rte_mempool_cache;
 struct rte_ring;
 
 namespace ingestd::stages {
@@ -54,6 +55,10 @@ struct EncodeTable {
 struct RxQueue {
   uint16_t port_id;
   uint16_t queue;
+  /// This lcore's cache of the pool the queue takes buffers from, and where a
+  /// buffer's data starts from its mbuf: for RX buffer look-ahead (rx_stage.hpp).
+  rte_mempool_cache* pool_cache = nullptr;
+  uint32_t data_offset = 0;
 };
 
 struct SegmentPlan;

@@ -9,6 +9,8 @@
 #include "ingestd/config/config.hpp"
 #include "ingestd/dataplane/result.hpp"
 
+struct rte_mempool;
+
 namespace ingestd::dataplane {
 
 class MempoolSet;
@@ -30,6 +32,8 @@ class PortSet {
   Status Start(const config::RuntimeConfig& cfg, const MempoolSet& pools);
 
   uint16_t PortId(size_t index) const { return port_ids_.at(index); }
+  /// The pool port `index`'s RX queues take buffers from (after Start).
+  rte_mempool* RxPool(size_t index) const { return rx_pools_.at(index); }
   size_t size() const noexcept { return port_ids_.size(); }
   /// Non-fatal notes from Start (e.g. a vdev without promiscuous mode).
   const std::vector<std::string>& warnings() const noexcept { return warnings_; }
@@ -40,6 +44,7 @@ class PortSet {
 
  private:
   std::vector<uint16_t> port_ids_;
+  std::vector<rte_mempool*> rx_pools_;
   std::vector<bool> configured_;  // close releases queue mbufs
   std::vector<bool> started_;
   std::vector<std::string> warnings_;
