@@ -1,134 +1,135 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""tools/bench driver: alternating whole runs on one input and one forwarding core; medians and ratios.
+"""tools/bench driver: alternating whole runs on the same input and forwarding core; medians and ratios.
 
-Cases:
+Cases (default: all):
+  sizes       64, 512 and 1500 B UDP: ingestd run to completion and pipelined, dpdk-testpmd io and
+              5tswap, and the owned-copy baseline (TBB parallel_pipeline, owned objects per stage)
+  mixes       UDP (16 flows), the demo mix (a fifth malformed), many flows (16,384): both layouts
   stats-cost  ingestd against the same build with measurement compiled out
-  testpmd     ingestd (full parse + route + encode) against dpdk-testpmd io and 5tswap
 """
 import argparse
 import csv
-import json
 import os
-import re
-import signal
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-CONFIG = """eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {prefix}, log_level: error}}
-ports:
-  - {{name: in, device: net_pcap0, args: {{rx_pcap: {pcap}, infinite_rx: 1}}}}
-  - {{name: out, device: net_null1, rx_queues: 0}}
-pipeline:
-  chains:
-    - rx: [in]
-      segments:
-        - {{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}
-routes:
-  - {{from: in, to: out}}
-stats: {{instance: {prefix}}}
-"""
+import bench_report
+import bench_runs
 
-STATS_COST = [("measured", "build/src/app/ingestd"), ("unmeasured", "build-nomeasure/src/app/ingestd")]
-TESTPMD = [("ingestd", "build/src/app/ingestd"), ("testpmd-5tswap", "5tswap"), ("testpmd-io", "io")]
+BUILD = "build"
+INGESTD = f"{BUILD}/src/app/ingestd"
+INGESTD_UNMEASURED = "build-nomeasure/src/app/ingestd"
+OWNED = f"{BUILD}/tests/bench/ingest-owned-baseline"
+GEN = f"{BUILD}/tools/ingest-gen/ingest-gen"
 
-
-def run_testpmd(mode, pcap, seconds, prefix):
-    """dpdk-testpmd forwarding net_pcap (infinite_rx) to net_null on lcore 1; Mpps of port 0's RX."""
-    argv = ["dpdk-testpmd", "-l", "0,1", "--no-pci", "--no-huge", "-m", "512", "--file-prefix", prefix,
-            "--log-level=error", "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "--vdev", "net_null1,no-rx=1",
-            "--", f"--forward-mode={mode}", "--stats-period", "1", "--nb-cores=1", "--total-num-mbufs=8192",
-            "--no-mlockall"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(seconds)  # a benchmark's fixed measuring window, not a synchronisation
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
-    subprocess.run(["rm", "-rf", f"/var/run/dpdk/{prefix}"], check=False)
-    # Each stats print shows port 0 then port 1; port 0's Rx-pps is every other value.
-    rates = [int(v) for v in re.findall(r"Rx-pps:\s+(\d+)", out)][0::2]
-    steady = rates[1:] if len(rates) > 2 else rates  # the first period includes start-up
-    if not steady:
-        raise RuntimeError("testpmd printed no rates:\n" + out[-2000:])
-    return {"mpps": statistics.median(steady) / 1e6, "cycles_per_packet": 0.0}
+SIZES = [64, 512, 1500]
+MIXES = {  # name: (ingest-gen arguments, frames)
+    "udp": (["--mix", "udp", "--count", "256", "--flows", "16", "--size", "64"], 256),
+    "demo": (["--mix", "demo", "--count", "512"], 512),
+    "flows": (["--mix", "udp", "--count", "16384", "--size", "64"], 16384),
+}
+SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-io", "testpmd-5tswap", "owned-copy", "owned-copy-2t"]
+QUICK_SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-5tswap", "owned-copy"]
 
 
-def run_once(binary, config, seconds, stats_path):
-    subprocess.run([binary, "-c", config, "--duration", str(seconds), "--final-stats", stats_path],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60)
-    with open(stats_path) as f:
-        report = json.load(f)
-    rx = report["totals"]["rx_packets"]
-    busy = sum(l["counters"]["busy_cycles"] for l in report["lcores"])
-    return {"mpps": rx / seconds / 1e6, "cycles_per_packet": busy / rx if rx else 0.0}
+class Bench:
+    def __init__(self, work, seconds):
+        self.work, self.seconds = work, seconds
+        self.prefix = f"ingestd-bench-{os.getpid()}"
+        self.tsc_hz = None
+        self.inputs = {}
+
+    def capture(self, name, gen_args, frames):
+        if name not in self.inputs:
+            path = os.path.join(self.work, f"{name}.pcap")
+            subprocess.run([GEN, "--out", path, *gen_args], check=True, stdout=subprocess.DEVNULL)
+            self.inputs[name] = (path, frames)
+        return self.inputs[name]
+
+    def run(self, variant, pcap, frames):
+        """One run of `variant` on `pcap`; the same CPU 1 forwards in every single-core variant."""
+        stats = os.path.join(self.work, "stats.json")
+        if variant.startswith("ingestd") or variant in ("measured", "unmeasured"):
+            layout = "pipeline" if variant == "ingestd-pipeline" else "rtc"
+            config = os.path.join(self.work, f"{layout}.yaml")
+            bench_runs.write_ingestd_config(config, layout, pcap, frames, self.prefix)
+            binary = INGESTD_UNMEASURED if variant == "unmeasured" else INGESTD
+            try:
+                r = bench_runs.ingestd(binary, config, self.seconds, stats)
+            finally:
+                bench_runs.remove_segment(self.prefix)
+            self.tsc_hz = self.tsc_hz or r["tsc_hz"]
+            return r
+        if variant.startswith("testpmd"):
+            return bench_runs.testpmd(variant.split("-", 1)[1], pcap, self.seconds, self.prefix + "-testpmd",
+                                      self.tsc_hz or 1)
+        if variant == "owned-copy":
+            return bench_runs.owned_copy(OWNED, pcap, self.seconds, 1, "1", stats)
+        if variant == "owned-copy-2t":
+            return bench_runs.owned_copy(OWNED, pcap, self.seconds, 2, "0,1", stats)
+        raise ValueError(variant)
+
+
+def plan(args):
+    """(case, mix, size, variant) in the order one round runs them; rounds alternate."""
+    cases = args.case or ["sizes", "mixes", "stats-cost"]
+    steps = []
+    if "sizes" in cases:
+        sizes = [64, 1500] if args.quick else SIZES
+        variants = QUICK_SIZE_VARIANTS if args.quick else SIZE_VARIANTS
+        steps += [("sizes", "udp", s, v) for s in sizes for v in variants]
+    if "mixes" in cases:
+        mixes = ["demo"] if args.quick else list(MIXES)
+        layouts = ["ingestd-rtc"] if args.quick else ["ingestd-rtc", "ingestd-pipeline", "owned-copy"]
+        steps += [("mixes", m, 64, v) for m in mixes for v in layouts]
+    if "stats-cost" in cases and not args.quick:
+        steps += [("stats-cost", "udp", 64, v) for v in ("measured", "unmeasured")]
+    return steps
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--case", choices=["stats-cost", "testpmd"], default="stats-cost")
-    ap.add_argument("--runs", type=int, default=7, help="runs per variant (alternating)")
-    ap.add_argument("--seconds", type=float, default=4, help="length of each run")
-    ap.add_argument("--size", type=int, default=64, help="frame size in bytes")
-    ap.add_argument("--quick", action="store_true", help="3 runs of 2 s: a routine check")
-    ap.add_argument("--out", default="results", help="folder for the report and CSV")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost"],
+                    help="run only this case (repeatable)")
+    ap.add_argument("--runs", type=int, default=5, help="rounds; each runs every variant once")
+    ap.add_argument("--seconds", type=float, default=3, help="length of each run")
+    ap.add_argument("--quick", action="store_true", help="1 round of 1.5 s, 64 and 1500 B only: under a minute")
+    ap.add_argument("--out", default="results", help="folder for report.md, runs.csv and the plots")
     args = ap.parse_args()
     if args.quick:
-        args.runs, args.seconds = 3, 2
+        args.runs, args.seconds = 1, 1.5
 
     work = tempfile.mkdtemp(prefix="ingestd-bench-")
-    pcap = os.path.join(work, f"udp{args.size}.pcap")
-    subprocess.run(["build/tools/ingest-gen/ingest-gen", "--out", pcap, "--mix", "udp", "--count", "256",
-                    "--size", str(args.size)], check=True, stdout=subprocess.DEVNULL)
-    prefix = f"ingestd-bench-{os.getpid()}"
-    config = os.path.join(work, "bench.yaml")
-    with open(config, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, pcap=pcap))
-
-    variants = STATS_COST if args.case == "stats-cost" else TESTPMD
+    bench = Bench(work, args.seconds)
+    steps = plan(args)
     rows = []
     try:
-        for i in range(args.runs):
-            for name, binary in variants:
-                if name.startswith("testpmd"):
-                    r = run_testpmd(binary, pcap, args.seconds, prefix + "-testpmd")
+        # One ingestd run first: its TSC frequency converts testpmd's rates to cycles.
+        for rnd in range(1, args.runs + 1):
+            for case, mix, size, variant in steps:
+                if case == "sizes":
+                    pcap, frames = bench.capture(f"udp{size}", ["--mix", "udp", "--count", "256", "--flows", "16",
+                                                                "--size", str(size)], 256)
                 else:
-                    r = run_once(binary, config, args.seconds, os.path.join(work, "stats.json"))
-                rows.append({"variant": name, "run": i + 1, **r})
-                print(f"run {i + 1} {name:14} {r['mpps']:7.2f} Mpps",
-                      file=sys.stderr)
+                    pcap, frames = bench.capture(mix, *MIXES[mix])
+                r = bench.run(variant, pcap, frames)
+                rows.append({"case": case, "mix": mix, "size": size, "variant": variant, "run": rnd, **r})
+                print(f"round {rnd} {case:10} {mix:5} {size:5} B {variant:16} {r['mpps']:7.2f} Mpps "
+                      f"{r['cycles_per_packet']:8.1f} cycles/pkt", file=sys.stderr)
     finally:
-        try:
-            os.unlink(f"/dev/shm/ingestd.{prefix}")
-        except FileNotFoundError:
-            pass
-
-    def summary(name, key):
-        v = [r[key] for r in rows if r["variant"] == name]
-        return min(v), statistics.median(v), max(v)
-
-    title = "Stats cost" if args.case == "stats-cost" else "ingestd against testpmd"
-    lines = [f"{title}: {args.size} B UDP, net_pcap infinite_rx -> net_null, one forwarding lcore on CPU 1, "
-             f"{args.runs} alternating runs of {args.seconds:g} s each",
-             "", "| variant | Mpps min / median / max |", "|---|---|"]
-    for name, _ in variants:
-        lo, med, hi = summary(name, "mpps")
-        lines.append(f"| {name} | {lo:.2f} / {med:.2f} / {hi:.2f} |")
-    lines.append("")
-    base = variants[0][0]
-    for name, _ in variants[1:]:
-        ratio = summary(base, "mpps")[1] / summary(name, "mpps")[1]
-        lines.append(f"{base} / {name} throughput (medians): {ratio:.3f}")
-    report = "\n".join(lines)
-    print(report)
+        shutil.rmtree(work, ignore_errors=True)
 
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, f"{args.case}.md"), "w") as f:
-        f.write(report + "\n")
-    with open(os.path.join(args.out, f"{args.case}.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["variant", "run", "mpps", "cycles_per_packet"])
+    fields = sorted({k for r in rows for k in r}, key=lambda k: (k not in ("case", "mix", "size", "variant", "run"), k))
+    with open(os.path.join(args.out, "runs.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
         w.writerows(rows)
+    command = "tools/bench" + (" --quick" if args.quick else "") + "".join(f" --case {c}" for c in args.case or [])
+    report = bench_report.write(rows, args.out, command, args, bench.tsc_hz)
+    print(report)
 
 
 if __name__ == "__main__":

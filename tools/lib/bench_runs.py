@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""One timed run of each thing tools/bench compares; every run returns the same figures.
+
+Figures: mpps (packets handled per second: forwarded plus counted drops), cycles_per_packet
+(busy cycles of the forwarding cores per packet), stage cycles, latency percentiles (ns),
+mbufs / heap allocations / heap bytes / bytes copied per packet. A figure a runner cannot
+see is None, never a guess.
+"""
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import time
+
+# Stage splits the two layouts use. The pipeline splits after RX: of the splits measured
+# here ([rx] | rest, [rx, parse] | rest, [rx..process] | rest, [rx..encode] | [tx]) it balances
+# best once each side pays for the lines it must take from the other core.
+LAYOUTS = {
+    "rtc": [(1, 1, "[rx, parse, process, encode, tx]")],
+    "pipeline": [(1, 1, "[rx]"), (2, 0, "[parse, process, encode, tx]")],
+}
+
+CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, log_level: error}}
+ports:
+  - {{name: in, device: net_pcap0, args: {{rx_pcap: {pcap}, infinite_rx: 1}}}}
+  - {{name: out, device: net_null1, rx_queues: 0, set_src_mac: "02:00:00:00:00:01", set_dst_mac: "02:00:00:00:00:02"}}
+pipeline:
+  mempool: {{mbufs: {mbufs}}}
+  chains:
+    - rx: [in]
+      ring_policy: backpressure   # a benchmark measures throughput, not ring drops
+      ring_size: {ring_size}
+      segments:
+{segments}
+routes:
+  - {{from: in, to: out}}
+stats: {{instance: {prefix}}}
+"""
+
+STAGES = ["rx", "parse", "process", "encode", "tx"]
+
+
+def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024):
+    """net_pcap infinite_rx keeps every frame of the capture in an mbuf: size the pool for it."""
+    mbufs = max(8191, 2 ** (frames + 8192).bit_length() - 1)
+    segments = "\n".join(f"        - {{lcore: {lcore}, cpu: {cpu}, stages: {stages}}}"
+                         for lcore, cpu, stages in LAYOUTS[layout])
+    with open(path, "w") as f:
+        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=max(256, mbufs * 3 // 1024 + 64),
+                              segments=segments, ring_size=ring_size))
+
+
+def _percentiles(entries, metric):
+    """The histogram of `metric` with the most samples (the TX lcore's, for e2e)."""
+    hits = [e for e in entries if e["metric"] == metric]
+    if not hits:
+        return {}
+    best = max(hits, key=lambda e: e["count"])
+    return {"p50_ns": best["p50_ns"], "p99_ns": best["p99_ns"], "p999_ns": best["p999_ns"]}
+
+
+def ingestd(binary, config, seconds, stats_path):
+    subprocess.run([binary, "-c", config, "--duration", str(seconds), "--final-stats", stats_path],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60)
+    with open(stats_path) as f:
+        report = json.load(f)
+    tsc_hz = report["instance"]["tsc_hz"]
+    totals = report["totals"]
+    rx = totals["rx_packets"]
+    if not totals["conserved"] or rx == 0:
+        raise RuntimeError(f"{config}: run not conserved or empty: {totals}")
+    lcores = report["lcores"]
+    # The RX lcore is busy or idle for the whole run: its cycles are the run's length.
+    rx_lcore = min(lcores, key=lambda l: l["lcore"])
+    elapsed = (rx_lcore["counters"]["busy_cycles"] + rx_lcore["counters"]["idle_cycles"]) / tsc_hz
+    busy = sum(l["counters"]["busy_cycles"] for l in lcores)
+    stage = {s: 0.0 for s in STAGES}
+    for s in report["stages"]:
+        stage[s["stage"]] += s["cycles_per_pkt"]
+    alloc = report["allocation"]
+    return {
+        "mpps": rx / elapsed / 1e6,
+        "cycles_per_packet": busy / rx,
+        "lcore_cycles_per_packet": ";".join(f"{l['lcore']}:{l['counters']['busy_cycles'] / rx:.1f}" for l in lcores),
+        **{f"{s}_cycles": stage[s] for s in STAGES},
+        **_percentiles(report["latency"], "e2e"),
+        "mbufs_per_packet": alloc["mbufs_per_packet"],
+        "heap_allocs_per_packet": alloc["heap_allocs_per_packet"],
+        "heap_bytes_per_packet": alloc["heap_bytes_per_packet"],
+        "bytes_copied_per_packet": alloc["bytes_copied_per_packet"],
+        "dropped_per_packet": totals["dropped"] / rx,
+        "tsc_hz": tsc_hz,
+    }
+
+
+def testpmd(mode, pcap, seconds, prefix, tsc_hz):
+    """dpdk-testpmd forwarding net_pcap (infinite_rx) to net_null on lcore 1 (CPU 1)."""
+    argv = ["dpdk-testpmd", "-l", "0,1", "--no-pci", "--no-huge", "-m", "512", "--file-prefix", prefix,
+            "--log-level=error", "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "--vdev", "net_null1,no-rx=1",
+            "--", f"--forward-mode={mode}", "--stats-period", "1", "--nb-cores=1", "--total-num-mbufs=8192",
+            "--no-mlockall"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(seconds + 1)  # the measuring window (plus the first, start-up period): not a synchronisation
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    subprocess.run(["rm", "-rf", f"/var/run/dpdk/{prefix}"], check=False)
+    # Each stats print shows port 0 then port 1; port 0's Rx-pps is every other value.
+    rates = [int(v) for v in re.findall(r"Rx-pps:\s+(\d+)", out)][0::2]
+    steady = rates[1:] if len(rates) > 2 else rates  # the first period includes start-up
+    if not steady or max(steady) == 0:
+        raise RuntimeError("testpmd printed no rates:\n" + out[-2000:])
+    pps = statistics.median(steady)
+    # A polling core is busy all the time: its cycles per packet are its clock over its rate.
+    return {"mpps": pps / 1e6, "cycles_per_packet": tsc_hz / pps, "mbufs_per_packet": 1.0}
+
+
+def owned_copy(binary, pcap, seconds, threads, cpus, json_path):
+    """The owned-object TBB pipeline, pinned to the same CPU(s)."""
+    argv = ["taskset", "-c", cpus, binary, "--pcap", pcap, "--seconds", str(seconds), "--threads", str(threads),
+            "--json", json_path]
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60)
+    with open(json_path) as f:
+        r = json.load(f)
+    stage = r.get("stage_cycles_per_packet", {})
+    lat = r.get("latency_ns", {})
+    return {
+        "mpps": r["mpps"],
+        "cycles_per_packet": r["cycles_per_packet"],
+        # Its stages map onto ingestd's: receive is the copy a socket read makes (as the PMD's).
+        "rx_cycles": stage.get("receive"), "parse_cycles": stage.get("parse"),
+        "process_cycles": stage.get("process"), "encode_cycles": stage.get("encode"),
+        "tx_cycles": stage.get("transmit"),
+        "p50_ns": lat.get("p50"), "p99_ns": lat.get("p99"), "p999_ns": lat.get("p999"),
+        "mbufs_per_packet": None,
+        "heap_allocs_per_packet": r["heap_allocs_per_packet"],
+        "heap_bytes_per_packet": r["heap_bytes_per_packet"],
+        "bytes_copied_per_packet": r["bytes_copied_per_packet"],
+        "dropped_per_packet": r["dropped"] / r["packets"] if r["packets"] else None,
+        "tsc_hz": r["tsc_hz"],
+    }
+
+
+def remove_segment(prefix):
+    try:
+        os.unlink(f"/dev/shm/ingestd.{prefix}")
+    except FileNotFoundError:
+        pass
