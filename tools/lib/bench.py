@@ -72,6 +72,19 @@ class Bench:
         raise ValueError(variant)
 
 
+def read_runs(path):
+    """runs.csv back into rows: numbers as numbers, empty cells as None."""
+    text = {"case", "mix", "variant", "lcore_cycles_per_packet"}
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for k, v in r.items():
+            if k not in text:
+                r[k] = None if v == "" else float(v)
+        r["size"], r["run"] = int(r["size"]), int(r["run"])
+    return rows
+
+
 def plan(args):
     """(case, mix, size, variant) in the order one round runs them; rounds alternate."""
     cases = args.case or ["sizes", "mixes", "stats-cost"]
@@ -97,9 +110,17 @@ def main():
     ap.add_argument("--seconds", type=float, default=3, help="length of each run")
     ap.add_argument("--quick", action="store_true", help="1 round of 1.5 s, 64 and 1500 B only: under a minute")
     ap.add_argument("--out", default="results", help="folder for report.md, runs.csv and the plots")
+    ap.add_argument("--from-csv", metavar="RUNS_CSV", help="no runs: rewrite the report and plots from a runs.csv")
     args = ap.parse_args()
     if args.quick:
         args.runs, args.seconds = 1, 1.5
+    if args.from_csv:
+        rows = read_runs(args.from_csv)
+        args.runs = max(r["run"] for r in rows)
+        tsc_hz = next((r["tsc_hz"] for r in rows if r.get("tsc_hz") and r["variant"].startswith("ingestd")), None)
+        os.makedirs(args.out, exist_ok=True)
+        print(bench_report.write(rows, args.out, "tools/bench", args, tsc_hz))
+        return
 
     work = tempfile.mkdtemp(prefix="ingestd-bench-")
     bench = Bench(work, args.seconds)

@@ -207,6 +207,11 @@ def plots(summary, out):
         fig, ax = plt.subplots(figsize=(7, 4.2))
         for v in variants:
             ax.plot(sizes, series(v, key), marker="o", label=v)
+        if key == "cycles_per_packet" and "ingestd-rtc" in variants:
+            # The stages' own work, without the PMD's copy of the frame: the line zero copy keeps flat.
+            after_rx = [stage_cycles_after_rx(summary[("sizes", "udp", s, "ingestd-rtc")]) for s in sizes]
+            ax.plot(sizes, after_rx, marker="o", linestyle="--", color="tab:blue",
+                    label="ingestd-rtc, stages after RX")
         ax.set_xlabel("frame size, bytes")
         ax.set_ylabel(label)
         if log:
@@ -224,8 +229,10 @@ def plots(summary, out):
     width = 0.8 / max(1, len(with_alloc))
     for i, v in enumerate(with_alloc):
         xs = [j + i * width for j in range(len(sizes))]
-        axes[0].bar(xs, series(v, "heap_allocs_per_packet"), width, label=v)
-        axes[1].bar(xs, [b or 0 for b in series(v, "heap_bytes_per_packet")], width, label=v)
+        bars = axes[0].bar(xs, series(v, "heap_allocs_per_packet"), width, label=v)
+        axes[0].bar_label(bars, fmt="%g", fontsize=7)
+        bars = axes[1].bar(xs, [b or 0 for b in series(v, "heap_bytes_per_packet")], width, label=v)
+        axes[1].bar_label(bars, fmt="%g", fontsize=7)
     for ax, title in zip(axes, ("heap allocations per packet", "heap bytes per packet")):
         ax.set_xticks([j + width * (len(with_alloc) - 1) / 2 for j in range(len(sizes))], [f"{s} B" for s in sizes])
         ax.set_title(title)
