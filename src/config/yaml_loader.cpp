@@ -638,32 +638,47 @@ class Loader {
         continue;
       }
       seen.emplace(key, key_at);
+      // A list repeats the key, for drivers that take one value per queue
+      // (net_pcap: `tx_pcap: [q0.pcap, q1.pcap]` is two TX queues).
+      if (it->second.IsSequence() && it->second.size() > 0) {
+        for (const YAML::Node& item : it->second) {
+          if (!item.IsScalar()) {
+            diag_.Error(MarkOf(item), fmt::format("device argument '{}': list items must be single values, got {}",
+                                                  key, Describe(item)));
+            continue;
+          }
+          AddDeviceArg(key, item.Scalar(), MarkOf(item), p);
+        }
+        continue;
+      }
       const Mark at = it->second.IsNull() ? key_at : MarkOf(it->second);
       if (!it->second.IsScalar()) {
-        diag_.Error(at, fmt::format("device argument '{}' needs a single value, got {}", key,
+        diag_.Error(at, fmt::format("device argument '{}' needs a value or a list of values, got {}", key,
                                     Describe(it->second)));
         continue;
       }
-      std::string value = it->second.Scalar();
-      if (std::optional<std::string> why = UnsafeReason(value)) {
-        diag_.Error(at, fmt::format("device argument {} '{}' is rejected: {}", key,
-                                    Printable(value), *why));
-        continue;
-      }
-      if (IsPathArg(key)) {
-        std::filesystem::path path(value);
-        if (path.is_relative()) path = base_dir_ / path;
-        value = path.lexically_normal().string();
-        // The directory comes from outside the file: it must obey the same rules.
-        if (std::optional<std::string> why = UnsafeReason(value)) {
-          diag_.Error(at, fmt::format("device argument {} resolves to '{}', which is rejected: {}",
-                                      key, Printable(value), *why),
-                      "move the config or use an absolute path");
-          continue;
-        }
-      }
-      p.args.push_back({key, std::move(value)});
+      AddDeviceArg(key, it->second.Scalar(), at, p);
     }
+  }
+
+  void AddDeviceArg(const std::string& key, std::string value, const Mark& at, PortConfig& p) {
+    if (std::optional<std::string> why = UnsafeReason(value)) {
+      diag_.Error(at, fmt::format("device argument {} '{}' is rejected: {}", key, Printable(value), *why));
+      return;
+    }
+    if (IsPathArg(key)) {
+      std::filesystem::path path(value);
+      if (path.is_relative()) path = base_dir_ / path;
+      value = path.lexically_normal().string();
+      // The directory comes from outside the file: it must obey the same rules.
+      if (std::optional<std::string> why = UnsafeReason(value)) {
+        diag_.Error(at, fmt::format("device argument {} resolves to '{}', which is rejected: {}", key,
+                                    Printable(value), *why),
+                    "move the config or use an absolute path");
+        return;
+      }
+    }
+    p.args.push_back({key, std::move(value)});
   }
 
   static bool IsPathArg(std::string_view key) {

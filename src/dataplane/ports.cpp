@@ -2,12 +2,15 @@
 // Port setup and teardown (control path).
 #include "ingestd/dataplane/ports.hpp"
 
+#include <array>
+
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 
 #include <fmt/format.h>
 
 #include "ingestd/dataplane/mempools.hpp"
+#include "ingestd/dataplane/rss_key.hpp"
 
 namespace ingestd::dataplane {
 namespace {
@@ -26,6 +29,20 @@ Status PortError(const std::string& source, const config::PortConfig& p, int err
                  const std::string& what) {
   return Status::Error(err, fmt::format("{}:{}:{}: port '{}' ({}): {}: {}", source, p.mark.line,
                                         p.mark.column, p.name, p.device, what, rte_strerror(err)));
+}
+
+/// How a multi-queue device without a settable RSS key spreads flows.
+std::string RssNote(const config::PortConfig& p, const rte_eth_dev_info& info) {
+  const std::string driver = info.driver_name != nullptr ? info.driver_name : "";
+  if (driver == "net_af_packet") {
+    return fmt::format("port '{}': {} RX queues spread by the kernel's PACKET_FANOUT_HASH, which is symmetric "
+                       "(both directions of a flow on one queue) until a queue's ring is full: the kernel then "
+                       "rolls frames over to another queue",
+                       p.name, p.rx_queues);
+  }
+  return fmt::format("port '{}': {} RX queues, but {} takes no RSS key: flows are spread its own way, and both "
+                     "directions of a flow may land on different queues",
+                     p.name, p.rx_queues, driver.empty() ? "the device" : driver);
 }
 
 }  // namespace
@@ -80,10 +97,17 @@ Status PortSet::Start(const config::RuntimeConfig& cfg, const MempoolSet& pools)
     }
 
     rte_eth_conf conf{};
+    std::array<uint8_t, kMaxRssKeyLen> rss_key = kSymmetricRssKey;  // read during configure
     if (p.rx_queues > 1) {
       conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-      conf.rx_adv_conf.rss_conf.rss_hf =
-          (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+      rte_eth_rss_conf& rss = conf.rx_adv_conf.rss_conf;
+      rss.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+      if (rss.rss_hf != 0 && info.hash_key_size > 0 && info.hash_key_size <= rss_key.size()) {
+        rss.rss_key = rss_key.data();
+        rss.rss_key_len = info.hash_key_size;
+      } else {
+        warnings_.push_back(RssNote(p, info));
+      }
     }
     if (int rc = rte_eth_dev_configure(id, p.rx_queues, p.tx_queues, &conf); rc != 0)
       return fail(rc, "configure failed");

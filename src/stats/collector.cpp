@@ -2,6 +2,14 @@
 // Sampling sources into the segment's values, in the order their metrics were registered.
 #include "ingestd/stats/collector.hpp"
 
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
@@ -41,6 +49,10 @@ void CopyHistogram(const Histogram& h, std::vector<uint64_t>& values, uint32_t a
 
 }  // namespace
 
+StatsCollector::~StatsCollector() {
+  if (link_socket_ >= 0) close(link_socket_);
+}
+
 void StatsCollector::AddLcore(unsigned lcore, unsigned chain, config::Stage first,
                               config::Stage last, const LcoreCounters* counters) {
   lcores_.push_back({lcore, chain, first, last, counters});
@@ -52,7 +64,10 @@ void StatsCollector::AddRing(const std::string& name, unsigned chain, unsigned f
 }
 
 void StatsCollector::AddPort(const std::string& name, uint16_t port_id) {
-  ports_.push_back({name, port_id, 0, 0, {}});
+  PortSource p;
+  p.name = name;
+  p.port_id = port_id;
+  ports_.push_back(std::move(p));
 }
 
 void StatsCollector::AddMempool(const std::string& name, int socket, const rte_mempool* pool) {
@@ -106,6 +121,23 @@ std::string StatsCollector::Start(const std::string& instance, uint64_t period_n
     const std::string labels = "port=" + p.name;
     p.base = t.value_count();
     for (const PortStat& s : kPortStats) t.Add(MetricKind::kCounter, "port", s.name, labels, "", s.help);
+    p.link_base = t.value_count();
+    t.Add(MetricKind::kGauge, "port", "link_up", labels, "", "1 while the device reports its link up");
+    t.Add(MetricKind::kCounter, "port", "link_down_events", labels, "events",
+          "link up-to-down changes seen by the stats thread (sampled once per period)");
+    // Per-queue figures: how RSS (or the kernel's fanout) spread the traffic.
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(p.port_id, &info) == 0) {
+      p.rx_queues = std::min<uint16_t>(info.nb_rx_queues, RTE_ETHDEV_QUEUE_STAT_CNTRS);
+      p.if_index = info.if_index;
+    }
+    if (p.if_index != 0 && link_socket_ < 0) link_socket_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    p.queue_base = t.value_count();
+    for (uint16_t q = 0; q < p.rx_queues; ++q) {
+      const std::string queue = fmt::format("{},queue={}", labels, q);
+      t.Add(MetricKind::kCounter, "port_queue", "rx_packets", queue, "packets", "frames received on this RX queue");
+      t.Add(MetricKind::kCounter, "port_queue", "rx_bytes", queue, "bytes", "bytes received on this RX queue");
+    }
     const int n = rte_eth_xstats_get_names(p.port_id, nullptr, 0);
     if (n > 0) {
       std::vector<rte_eth_xstat_name> names(static_cast<size_t>(n));
@@ -165,6 +197,30 @@ void StatsCollector::SampleRings() {
   }
 }
 
+// Polled, not interrupt-driven: virtual devices (af_packet, tap, pcap) raise no
+// link-state interrupt, and one ioctl per port per period costs nothing here.
+// A flap shorter than a period can go unseen; the counter says "at least".
+void StatsCollector::SampleLink(PortSource& p) {
+  rte_eth_link link{};
+  if (rte_eth_link_get_nowait(p.port_id, &link) != 0) return;
+  bool up = link.link_status == RTE_ETH_LINK_UP;
+  // DPDK 22.11's af_packet reports its link up from start to stop, whatever the
+  // interface does: for a port backed by a kernel interface, that interface's
+  // own state (administratively up, with carrier) decides too.
+  if (p.if_index != 0 && up) {
+    ifreq ifr{};
+    ifr.ifr_ifindex = static_cast<int>(p.if_index);
+    if (link_socket_ >= 0 && ioctl(link_socket_, SIOCGIFNAME, &ifr) == 0 &&
+        ioctl(link_socket_, SIOCGIFFLAGS, &ifr) == 0)
+      up = (ifr.ifr_flags & IFF_UP) != 0 && (ifr.ifr_flags & IFF_RUNNING) != 0;
+  }
+  if (p.link_sampled && p.link_up && !up) ++p.link_down_events;
+  p.link_sampled = true;
+  p.link_up = up;
+  values_[p.link_base] = up ? 1 : 0;
+  values_[p.link_base + 1] = p.link_down_events;
+}
+
 void StatsCollector::SamplePorts() {
   if (ports_frozen_) return;
   for (PortSource& p : ports_) {
@@ -172,7 +228,13 @@ void StatsCollector::SamplePorts() {
     if (rte_eth_stats_get(p.port_id, &s) == 0) {
       uint32_t at = p.base;
       for (const PortStat& ps : kPortStats) values_[at++] = s.*ps.field;
+      at = p.queue_base;
+      for (uint16_t q = 0; q < p.rx_queues; ++q) {
+        values_[at++] = s.q_ipackets[q];
+        values_[at++] = s.q_ibytes[q];
+      }
     }
+    SampleLink(p);
     if (!p.xstat_ids.empty()) {
       rte_eth_xstats_get_by_id(p.port_id, p.xstat_ids.data(), values_.data() + p.xstats_base,
                                static_cast<unsigned>(p.xstat_ids.size()));

@@ -249,6 +249,14 @@ json ReportJson(const Snapshot& s) {
   json alloc_histograms = json::array();
   uint64_t mbufs_taken = 0, heap_allocs = 0, heap_bytes = 0, bytes_copied = 0;
 
+  auto port_row = [&](const Metric& m) -> json& {
+    json& p = ports.At(std::string(m.Label("port")));
+    if (p.is_null()) {
+      p = {{"name", m.Label("port")}};
+      for (const std::string_view f : kPortFields) p[std::string(f)] = 0;
+    }
+    return p;
+  };
   auto lcore_row = [&](const Metric& m) -> LcoreRow& {
     LcoreRow& r = lcores.At(Key(m, {"lcore", "chain"}));
     if (r.lcore.is_null()) {
@@ -291,12 +299,17 @@ json ReportJson(const Snapshot& s) {
       LcoreRow& r = lcore_row(m);
       if (v != 0) r.drops[reason] = r.drops.value(reason, uint64_t{0}) + v;
     } else if (m.group == "port") {
-      json& p = ports.At(std::string(m.Label("port")));
-      if (p.is_null()) {
-        p = {{"name", m.Label("port")}};
-        for (const std::string_view f : kPortFields) p[std::string(f)] = 0;
+      SetField(port_row(m), m.name, v);
+    } else if (m.group == "port_queue") {
+      // "rx_queues": [{"queue": 0, "rx_packets": n, "rx_bytes": n}, ...] in the port's row.
+      json& queues = port_row(m)["rx_queues"];
+      const json queue = LabelValueJson(m.Label("queue"));
+      auto it = std::find_if(queues.begin(), queues.end(), [&](const json& q) { return q["queue"] == queue; });
+      if (it == queues.end()) {
+        queues.push_back({{"queue", queue}});
+        it = queues.end() - 1;
       }
-      SetField(p, m.name, v);
+      SetField(*it, m.name, v);
     } else if (m.group == "mempool") {
       if (m.name == "mbufs_in_use") mbufs_in_use += v;
       else if (m.name == "mbufs_total") mbufs_total += v;
@@ -374,13 +387,25 @@ std::string ReportTable(const Snapshot& s) {
   out += fmt::format("packets  rx {}  tx {}  dropped {}  ({})  mbufs in use {} of {}\n", rx, tx, dropped, balance,
                      t["mbufs_in_use"].get<uint64_t>(), t["mbufs_total"].get<uint64_t>());
 
-  TextTable ports({"port", "rx pkts", "rx bytes", "tx pkts", "tx bytes", "imissed", "ierrors", "oerrors", "rx_nombuf"}, 1);
+  TextTable ports({"port", "rx pkts", "rx bytes", "tx pkts", "tx bytes", "imissed", "ierrors", "oerrors", "rx_nombuf",
+                   "link", "link downs"}, 1);
+  TextTable queues({"port", "rx queue", "rx pkts", "rx bytes", "share %"}, 2);
   for (const json& p : j["ports"]) {
+    const std::string link = !p.contains("link_up") ? "-" : Num(p, "link_up") != 0 ? "up" : "DOWN";
     ports.Row({Text(p["name"]), Text(p["rx_packets"]), Text(p["rx_bytes"]), Text(p["tx_packets"]),
                Text(p["tx_bytes"]), Text(p["imissed"]), Text(p["ierrors"]), Text(p["oerrors"]),
-               Text(p["rx_nombuf"])});
+               Text(p["rx_nombuf"]), link, p.contains("link_down_events") ? Text(p["link_down_events"]) : "-"});
+    if (!p.contains("rx_queues") || p["rx_queues"].size() < 2) continue;  // one queue: the port row says it
+    uint64_t total = 0;
+    for (const json& q : p["rx_queues"]) total += Num(q, "rx_packets");
+    for (const json& q : p["rx_queues"]) {
+      queues.Row({Text(p["name"]), Text(q["queue"]), std::to_string(Num(q, "rx_packets")),
+                  std::to_string(Num(q, "rx_bytes")),
+                  total == 0 ? "-" : FormatFixed(100.0 * Ratio(Num(q, "rx_packets"), total), 1)});
+    }
   }
   out += ports.Render("ports");
+  out += queues.Render("rx queues");
 
   TextTable lcores({"lcore", "chain", "stages", "rx pkts", "ring in", "ring out", "tx pkts", "drops", "busy %"}, 3);
   for (const json& l : j["lcores"]) {

@@ -70,7 +70,8 @@ struct EalConfig {
   std::string log_level = "notice";
 };
 
-/// A device argument given as its own YAML key, e.g. `rx_pcap: in.pcap`.
+/// A device argument given as its own YAML key, e.g. `rx_pcap: in.pcap`. A
+/// list (`tx_pcap: [q0.pcap, q1.pcap]`) gives the key once per item, in order.
 /// Values never contain ',' or '=' (validated), so they cannot add arguments.
 struct DeviceArg {
   std::string key;

@@ -20,6 +20,11 @@ namespace ingestd::stats {
 /// lcores' blocks with relaxed loads while they run; never writes them.
 class StatsCollector {
  public:
+  StatsCollector() = default;
+  StatsCollector(const StatsCollector&) = delete;
+  StatsCollector& operator=(const StatsCollector&) = delete;
+  ~StatsCollector();
+
   void AddLcore(unsigned lcore, unsigned chain, config::Stage first, config::Stage last,
                 const LcoreCounters* counters);
   void AddRing(const std::string& name, unsigned chain, unsigned from_lcore, unsigned to_lcore,
@@ -57,9 +62,16 @@ class StatsCollector {
   struct PortSource {
     std::string name;
     uint16_t port_id;
+    uint16_t rx_queues = 0;  // queues with their own counters (at most RTE_ETHDEV_QUEUE_STAT_CNTRS)
+    uint32_t if_index = 0;   // the kernel interface behind the port (af_packet, tap, af_xdp), or 0
     uint32_t base = 0;
+    uint32_t link_base = 0;
+    uint32_t queue_base = 0;
     uint32_t xstats_base = 0;
     std::vector<uint64_t> xstat_ids;
+    bool link_sampled = false;  // link_up holds a first sample
+    bool link_up = false;
+    uint64_t link_down_events = 0;
   };
   struct PoolSource {
     std::string name;
@@ -71,6 +83,7 @@ class StatsCollector {
   void SampleLcores();
   void SampleRings();
   void SamplePorts();
+  void SampleLink(PortSource& p);
   void SamplePools();
 
   std::vector<LcoreSource> lcores_;
@@ -79,6 +92,7 @@ class StatsCollector {
   std::vector<PoolSource> pools_;
   std::vector<uint64_t> values_;  // sized once in Start: publishing allocates nothing
   bool ports_frozen_ = false;
+  int link_socket_ = -1;  // for interface-flag ioctls, opened when a port has a kernel interface
   SegmentWriter writer_;
 };
 

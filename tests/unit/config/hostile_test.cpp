@@ -63,15 +63,35 @@ TEST(HostileTest, DeviceArgValuesThatWouldSplitAreRejectedWithTheReason) {
 
 TEST(HostileTest, DeviceArgKeysAndShapesAreChecked) {
   const std::vector<ConfigError> errors = ErrorsOf(WithArgs(R"(      Rx-Pcap: a.pcap
-      rx_pcap: [a, b]
+      rx_pcap: [a, {x: 1}, "b,c"]
       tx_pcap:
       rx_pcap: b.pcap
+      iface: {name: eth0}
 )"));
   EXPECT_TRUE(HasError(errors, 7, 7, "device argument key 'Rx-Pcap' is not valid"));
-  EXPECT_TRUE(HasError(errors, 8, 16, "device argument 'rx_pcap' needs a single value, got a list"));
-  EXPECT_TRUE(HasError(errors, 9, 7, "device argument 'tx_pcap' needs a single value, got nothing"));
+  EXPECT_TRUE(HasError(errors, 8, 20, "device argument 'rx_pcap': list items must be single values, got a mapping"));
+  EXPECT_TRUE(HasError(errors, 8, 28, "a ',' would add a device argument"));  // each item checked
+  EXPECT_TRUE(HasError(errors, 9, 7, "device argument 'tx_pcap' needs a value or a list of values, got nothing"));
   EXPECT_TRUE(HasError(errors, 10, 7, "duplicate key 'rx_pcap'"));
-  EXPECT_EQ(errors.size(), 4u) << testing::Dump(errors);
+  EXPECT_TRUE(HasError(errors, 11, 14, "device argument 'iface' needs a value or a list of values, got a mapping"));
+  EXPECT_EQ(errors.size(), 6u) << testing::Dump(errors);
+}
+
+TEST(HostileTest, DeviceArgListRepeatsTheKeyInOrder) {
+  // net_pcap takes one tx_pcap per TX queue: a list gives the key once per item.
+  const RuntimeConfig cfg = LoadConfigFromString(WithArgs(R"(      tx_pcap: [q0.pcap, /abs/q1.pcap]
+      infinite_rx: 1
+)"),
+                                                 "t.yaml", "/cfg", TestOptions());
+  ASSERT_EQ(cfg.ports[0].args.size(), 3u);
+  EXPECT_EQ(cfg.ports[0].args[0].key, "tx_pcap");
+  EXPECT_EQ(cfg.ports[0].args[0].value, "/cfg/q0.pcap");  // each item resolved as a path
+  EXPECT_EQ(cfg.ports[0].args[1].key, "tx_pcap");
+  EXPECT_EQ(cfg.ports[0].args[1].value, "/abs/q1.pcap");
+  EXPECT_EQ(cfg.ports[0].args[2].key, "infinite_rx");
+  const std::vector<std::string> argv = BuildEalArgs(cfg, "ingestd", true);
+  EXPECT_NE(std::find(argv.begin(), argv.end(), "--vdev=net_pcap0,tx_pcap=/cfg/q0.pcap,tx_pcap=/abs/q1.pcap,infinite_rx=1"),
+            argv.end());
 }
 
 TEST(HostileTest, DeviceStringWithArgumentsIsRejected) {

@@ -625,6 +625,51 @@ TEST(ReportPrometheus, GrafanaDashboardQueriesExistingFamilies) {
 
 // ---------------------------------------------------------------- table, rates
 
+TEST(ReportJson, PortLinkStateAndRxQueues) {
+  const std::string instance = UniqueInstance();
+  ShmGuard guard{instance};
+  FakeWriter f;
+  for (const char* port : {"port=in", "port=out"}) {
+    f.Counter("port", "rx_packets", port);
+    f.Gauge("port", "link_up", port);
+    f.Counter("port", "link_down_events", port, "events");
+  }
+  for (const char* q : {"port=in,queue=0", "port=in,queue=1"}) {
+    f.Counter("port_queue", "rx_packets", q);
+    f.Counter("port_queue", "rx_bytes", q, "bytes");
+  }
+  f.Set("port", "rx_packets", "port=in", 300);
+  f.Set("port", "link_up", "port=in", 1);
+  f.Set("port", "link_down_events", "port=in", 2);
+  f.Set("port", "link_up", "port=out", 0);
+  f.Set("port_queue", "rx_packets", "port=in,queue=0", 100);
+  f.Set("port_queue", "rx_bytes", "port=in,queue=0", 6400);
+  f.Set("port_queue", "rx_packets", "port=in,queue=1", 200);
+  f.Set("port_queue", "rx_bytes", "port=in,queue=1", 12800);
+  const Snapshot s = Publish(f, instance);
+  const json j = ReportJson(s);
+
+  ASSERT_EQ(j["ports"].size(), 2u);
+  const json& in = j["ports"][0];
+  EXPECT_EQ(in["link_up"], 1);
+  EXPECT_EQ(in["link_down_events"], 2);
+  EXPECT_EQ(in["rx_queues"], json::parse(R"([{"queue": 0, "rx_packets": 100, "rx_bytes": 6400},
+                                             {"queue": 1, "rx_packets": 200, "rx_bytes": 12800}])"));
+  EXPECT_EQ(j["ports"][1]["link_up"], 0);
+  EXPECT_FALSE(j["ports"][1].contains("rx_queues"));
+
+  const std::string table = ReportTable(s);
+  for (const char* word : {"link downs", "DOWN", "rx queues", "33.3", "66.7"})
+    EXPECT_NE(table.find(word), std::string::npos) << word << "\n" << table;
+
+  std::map<std::string, std::string> types;
+  std::set<std::string> helps;
+  ParseExposition(ReportPrometheus(s), &types, &helps);
+  EXPECT_EQ(types["ingestd_port_link_up"], "gauge");
+  EXPECT_EQ(types["ingestd_port_link_down_events_total"], "counter");
+  EXPECT_EQ(types["ingestd_port_queue_rx_packets_total"], "counter");
+}
+
 TEST(ReportTable, ShowsEverySectionAndTheState) {
   const std::string instance = UniqueInstance();
   ShmGuard guard{instance};
