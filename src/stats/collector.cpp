@@ -70,8 +70,9 @@ void StatsCollector::AddPort(const std::string& name, uint16_t port_id) {
   ports_.push_back(std::move(p));
 }
 
-void StatsCollector::AddMempool(const std::string& name, int socket, const rte_mempool* pool) {
-  pools_.push_back({name, socket, pool});
+void StatsCollector::AddMempool(const std::string& name, int socket, const rte_mempool* pool,
+                                uint64_t kept_by_devices) {
+  pools_.push_back({name, socket, pool, kept_by_devices});
 }
 
 std::string StatsCollector::Start(const std::string& instance, uint64_t period_ns, int gid) {
@@ -156,6 +157,8 @@ std::string StatsCollector::Start(const std::string& instance, uint64_t period_n
     p.base = t.value_count();
     t.Add(MetricKind::kGauge, "mempool", "mbufs_in_use", labels, "mbufs", "mbufs out of the pool");
     t.Add(MetricKind::kGauge, "mempool", "mbufs_total", labels, "mbufs", "mbufs in the pool");
+    t.Add(MetricKind::kGauge, "mempool", "mbufs_kept_by_devices", labels, "mbufs",
+          "mbufs ports keep out of the pool even after closing (net_af_xdp's fill ring)");
   }
   values_.assign(t.value_count(), 0);
   return writer_.Create(instance, t, rte_get_tsc_hz(), period_ns, gid);
@@ -246,6 +249,7 @@ void StatsCollector::SamplePools() {
   for (const PoolSource& p : pools_) {
     values_[p.base] = rte_mempool_in_use_count(p.pool);  // walks every lcore cache: here only
     values_[p.base + 1] = p.pool->size;
+    values_[p.base + 2] = p.kept_by_devices;
   }
 }
 

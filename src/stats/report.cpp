@@ -239,7 +239,7 @@ HistogramSummary SummarizeHistogram(const Snapshot& s, const Metric& m) {
 json ReportJson(const Snapshot& s) {
   static constexpr std::string_view kPortFields[] = {"rx_packets", "tx_packets", "rx_bytes", "tx_bytes",
                                                      "imissed",    "ierrors",    "oerrors",  "rx_nombuf"};
-  uint64_t rx = 0, tx = 0, dropped = 0, mbufs_in_use = 0, mbufs_total = 0;
+  uint64_t rx = 0, tx = 0, dropped = 0, mbufs_in_use = 0, mbufs_total = 0, mbufs_kept = 0;
   json drops = json::object();
   KeyedRows<json> ports;
   KeyedRows<LcoreRow> lcores;
@@ -313,6 +313,7 @@ json ReportJson(const Snapshot& s) {
     } else if (m.group == "mempool") {
       if (m.name == "mbufs_in_use") mbufs_in_use += v;
       else if (m.name == "mbufs_total") mbufs_total += v;
+      else if (m.name == "mbufs_kept_by_devices") mbufs_kept += v;
     } else if (m.group == "stage") {
       json& r = stages.At(Key(m, {"lcore", "chain", "stage"}));
       if (r.is_null()) {
@@ -355,7 +356,8 @@ json ReportJson(const Snapshot& s) {
         {"publishes", s.publishes}, {"tsc_hz", s.tsc_hz}, {"period_ms", period}}},
       {"totals",
        {{"rx_packets", rx}, {"tx_packets", tx}, {"dropped", dropped}, {"drops", drops},
-        {"mbufs_in_use", mbufs_in_use}, {"mbufs_total", mbufs_total}, {"conserved", rx == tx + dropped}}},
+        {"mbufs_in_use", mbufs_in_use}, {"mbufs_total", mbufs_total}, {"mbufs_kept_by_devices", mbufs_kept},
+        {"conserved", rx == tx + dropped}}},
       {"ports", ports_json},
       {"lcores", lcores_json},
       {"stages", stages_json},
@@ -440,9 +442,9 @@ std::string ReportTable(const Snapshot& s) {
   }
   out += rings.Render("rings");
 
-  TextTable pools({"mempool", "socket", "in use", "total"}, 2);
+  TextTable pools({"mempool", "socket", "in use", "total", "kept by devices"}, 2);
   {
-    KeyedRows<std::array<std::string, 4>> rows;
+    KeyedRows<std::array<std::string, 5>> rows;
     for (const Metric& m : s.metrics) {
       if (m.group != "mempool" || !IsScalar(m)) continue;
       auto& r = rows.At(std::string(m.Label("mempool")));
@@ -450,8 +452,9 @@ std::string ReportTable(const Snapshot& s) {
       r[1] = m.Label("socket");
       if (m.name == "mbufs_in_use") r[2] = std::to_string(s.Value(m));
       if (m.name == "mbufs_total") r[3] = std::to_string(s.Value(m));
+      if (m.name == "mbufs_kept_by_devices") r[4] = std::to_string(s.Value(m));
     }
-    for (const auto& r : rows.rows()) pools.Row({r[0], r[1], r[2], r[3]});
+    for (const auto& r : rows.rows()) pools.Row({r[0], r[1], r[2], r[3], r[4]});
   }
   out += pools.Render("mempools");
 

@@ -115,7 +115,8 @@ struct RunOptions {
 Outcome RunScenario(Scenario scenario, const std::vector<framegen::Bytes>& frames, TempDir& dir,
                     const RunOptions& options = {});
 
-/// rx == tx + Σ drops exactly, and every mbuf back in its pool.
+/// rx == tx + Σ drops exactly, and every mbuf back in its pool (but those a
+/// device keeps past its close, totals.mbufs_kept_by_devices).
 void ExpectConserved(const nlohmann::json& stats);
 
 }  // namespace ingestd::testing

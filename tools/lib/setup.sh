@@ -8,6 +8,7 @@ INGESTD_PACKAGES=(
   libyaml-cpp-dev libtbb-dev libgtest-dev libgmock-dev libpcap-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev python3
   tshark                          # tests/inspect: ingest-inspect checked against it
+  iproute2 tcpreplay tcpdump      # tests/integration/kernel_ports_test: netns, veth, replay, capture
   clang libclang-rt-14-dev        # tools/fuzz: libFuzzer, ASan and UBSan runtimes
 )
 

@@ -34,6 +34,10 @@ class PortSet {
   uint16_t PortId(size_t index) const { return port_ids_.at(index); }
   /// The pool port `index`'s RX queues take buffers from (after Start).
   rte_mempool* RxPool(size_t index) const { return rx_pools_.at(index); }
+  /// Mbufs port `index` takes from its RX pool and never gives back, even when
+  /// closed (after Start): DPDK 22.11's net_af_xdp leaves its fill ring's
+  /// buffers out of the pool. They are the device's, not a leak of ingestd's.
+  uint32_t MbufsKeptAfterClose(size_t index) const { return kept_after_close_.at(index); }
   size_t size() const noexcept { return port_ids_.size(); }
   /// Non-fatal notes from Start (e.g. a vdev without promiscuous mode).
   const std::vector<std::string>& warnings() const noexcept { return warnings_; }
@@ -45,6 +49,7 @@ class PortSet {
  private:
   std::vector<uint16_t> port_ids_;
   std::vector<rte_mempool*> rx_pools_;
+  std::vector<uint32_t> kept_after_close_;
   std::vector<bool> configured_;  // close releases queue mbufs
   std::vector<bool> started_;
   std::vector<std::string> warnings_;

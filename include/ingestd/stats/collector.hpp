@@ -30,7 +30,9 @@ class StatsCollector {
   void AddRing(const std::string& name, unsigned chain, unsigned from_lcore, unsigned to_lcore,
                const rte_ring* ring, const LcoreCounters* producer);
   void AddPort(const std::string& name, uint16_t port_id);
-  void AddMempool(const std::string& name, int socket, const rte_mempool* pool);
+  /// `kept_by_devices`: mbufs ports take from the pool and keep past their close
+  /// (PortSet::MbufsKeptAfterClose); the leak check discounts them.
+  void AddMempool(const std::string& name, int socket, const rte_mempool* pool, uint64_t kept_by_devices = 0);
 
   /// Builds the metric table and creates the segment. Returns "" or the error.
   std::string Start(const std::string& instance, uint64_t period_ns, int gid = -1);
@@ -77,6 +79,7 @@ class StatsCollector {
     std::string name;
     int socket;
     const rte_mempool* pool;
+    uint64_t kept_by_devices;
     uint32_t base = 0;
   };
 
