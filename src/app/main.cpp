@@ -47,10 +47,12 @@ std::string Summary(const nlohmann::json& report) {
   for (const auto& [reason, n] : t.at("drops").items())
     if (n != 0) out += fmt::format("  drop {:<36} {}\n", reason, n.dump());
   for (const nlohmann::json& p : report.at("ports")) {
-    out += fmt::format("port {:<12} rx {} pkts {} B, tx {} pkts {} B, imissed {}, rx_nombuf {}, errors {}/{}\n",
+    const uint64_t downs = p.value("link_down_events", uint64_t{0});
+    out += fmt::format("port {:<12} rx {} pkts {} B, tx {} pkts {} B, imissed {}, rx_nombuf {}, errors {}/{}{}\n",
                        p.at("name").get<std::string>(), p.at("rx_packets").dump(), p.at("rx_bytes").dump(),
                        p.at("tx_packets").dump(), p.at("tx_bytes").dump(), p.at("imissed").dump(),
-                       p.at("rx_nombuf").dump(), p.at("ierrors").dump(), p.at("oerrors").dump());
+                       p.at("rx_nombuf").dump(), p.at("ierrors").dump(), p.at("oerrors").dump(),
+                       downs != 0 ? fmt::format(", link went down {} time(s)", downs) : "");
   }
   const bool conserved = t.at("conserved").get<bool>();
   out += fmt::format("conservation: received {} = transmitted {} + dropped {}: {}\n", t.at("rx_packets").dump(),

@@ -6,6 +6,8 @@ Cases (default: all):
               5tswap, and the owned-copy baseline (TBB parallel_pipeline, owned objects per stage)
   mixes       UDP (16 flows), the demo mix (a fifth malformed), many flows (16,384): both layouts
   stats-cost  ingestd against the same build with measurement compiled out
+  queues      throughput against RX queue count (1, 2): net_pcap with one infinite_rx capture per
+              queue, one run-to-completion chain per queue, into net_null
 """
 import argparse
 import csv
@@ -25,6 +27,7 @@ OWNED = f"{BUILD}/tests/bench/ingest-owned-baseline"
 GEN = f"{BUILD}/tools/ingest-gen/ingest-gen"
 
 SIZES = [64, 512, 1500]
+QUEUE_COUNTS = [1, 2]  # a 2-vCPU machine has room for two forwarding lcores at most
 MIXES = {  # name: (ingest-gen arguments, frames)
     "udp": (["--mix", "udp", "--count", "256", "--flows", "16", "--size", "64"], 256),
     "demo": (["--mix", "demo", "--count", "512"], 512),
@@ -62,6 +65,16 @@ class Bench:
                 bench_runs.remove_segment(self.prefix)
             self.tsc_hz = self.tsc_hz or r["tsc_hz"]
             return r
+        if variant.startswith("queues-"):
+            queues = int(variant.split("-")[1])
+            config = os.path.join(self.work, f"queues{queues}.yaml")
+            bench_runs.write_queues_config(config, queues, pcap, frames, self.prefix)
+            try:
+                r = bench_runs.ingestd(INGESTD, config, self.seconds, stats)
+            finally:
+                bench_runs.remove_segment(self.prefix)
+            self.tsc_hz = self.tsc_hz or r["tsc_hz"]
+            return {**r, "queues": queues}
         if variant.startswith("testpmd"):
             return bench_runs.testpmd(variant.split("-", 1)[1], pcap, self.seconds, self.prefix + "-testpmd",
                                       self.tsc_hz or 1)
@@ -87,7 +100,7 @@ def read_runs(path):
 
 def plan(args):
     """(case, mix, size, variant) in the order one round runs them; rounds alternate."""
-    cases = args.case or ["sizes", "mixes", "stats-cost"]
+    cases = args.case or ["sizes", "mixes", "stats-cost", "queues"]
     steps = []
     if "sizes" in cases:
         sizes = [64, 1500] if args.quick else SIZES
@@ -99,12 +112,14 @@ def plan(args):
         steps += [("mixes", m, 64, v) for m in mixes for v in layouts]
     if "stats-cost" in cases and not args.quick:
         steps += [("stats-cost", "udp", 64, v) for v in ("measured", "unmeasured")]
+    if "queues" in cases:
+        steps += [("queues", "udp", 64, f"queues-{n}") for n in QUEUE_COUNTS]
     return steps
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost"],
+    ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost", "queues"],
                     help="run only this case (repeatable)")
     ap.add_argument("--runs", type=int, default=5, help="rounds; each runs every variant once")
     ap.add_argument("--seconds", type=float, default=3, help="length of each run")

@@ -95,6 +95,23 @@ def table_mixes(summary):
     return lines
 
 
+def table_queues(summary, rows):
+    """Throughput against RX queue count, with each chain's share and the scaling over one queue."""
+    one = summary.get(("queues", "udp", 64, "queues-1"))
+    lines = ["| RX queues (chains) | CPUs forwarding | Mpps median (min–max) | per chain, Mpps (last run) | "
+             "cycles/pkt | × one queue |", "|---|---|---|---|---|---|"]
+    for v in sorted({k[3] for k in summary if k[0] == "queues"}, key=lambda v: int(v.split("-")[1])):
+        s = summary[("queues", "udp", 64, v)]
+        n = int(v.split("-")[1])
+        last = [r for r in rows if r["case"] == "queues" and r["variant"] == v][-1]
+        per_chain = ", ".join(f"chain {c}: {m}" for c, m in (p.split(":") for p in last["chain_mpps"].split(";")))
+        scale = f"{s['mpps'] / one['mpps']:.2f}×" if one else "—"
+        cpus = ", ".join(str(c) for c in (1, 0)[:n]) + (" (shared with the main lcore)" if n > 1 else "")
+        lines.append(f"| {n} | {cpus} | {s['mpps']:.2f} ({s['mpps_min']:.2f}–{s['mpps_max']:.2f}) | {per_chain} | "
+                     f"{_fmt(s.get('cycles_per_packet'))} | {scale} |")
+    return lines
+
+
 def targets(summary):
     """The issue's targets, each with its measured value: met or missed, never asserted."""
     out = []
@@ -274,6 +291,9 @@ def write(rows, out, command, args, tsc_hz):
         parts += ["## Frame size", "\n".join(table_sizes(summary)), "## Ratios", "\n".join(table_ratios(summary))]
     if any(k[0] == "mixes" for k in summary):
         parts += ["## Traffic mixes (64 B UDP; the demo mix is 60–1514 B)", "\n".join(table_mixes(summary))]
+    if any(k[0] == "queues" for k in summary):
+        parts += ["## RX queues (64 B UDP, net_pcap: one infinite_rx capture per queue, run to completion per "
+                  "chain, into net_null)", "\n".join(table_queues(summary, rows))]
     found = targets(summary)
     if found:
         parts += ["## Targets", "\n".join(found)]

@@ -52,6 +52,34 @@ def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024):
                               segments=segments, ring_size=ring_size))
 
 
+QUEUES_CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, log_level: error}}
+ports:
+  - {{name: in, device: net_pcap0, args: {{rx_pcap: [{pcaps}], infinite_rx: 1}}, rx_queues: {queues}, tx_queues: {queues}}}
+  - {{name: out, device: net_null1, rx_queues: 0, tx_queues: {queues}, set_src_mac: "02:00:00:00:00:01", set_dst_mac: "02:00:00:00:00:02"}}
+pipeline:
+  mempool: {{mbufs: {mbufs}}}
+  chains:
+{chains}
+routes:
+  - {{from: in, to: out}}
+stats: {{instance: {prefix}}}
+"""
+
+# Chain i runs to completion on lcore i + 1, CPU 1 first: CPU 0 also runs the main (stats) lcore.
+QUEUE_CPUS = [1, 0]
+
+
+def write_queues_config(path, queues, pcap, frames, prefix):
+    """net_pcap with one rx_pcap (the same capture) per RX queue, one chain per queue, into net_null."""
+    mbufs = max(8191, 2 ** (frames * queues + 8192).bit_length() - 1)
+    chains = "\n".join(f"    - rx: [\"in:{q}\"]\n      segments:\n"
+                       f"        - {{lcore: {q + 1}, cpu: {QUEUE_CPUS[q]}, stages: [rx, parse, process, encode, tx]}}"
+                       for q in range(queues))
+    with open(path, "w") as f:
+        f.write(QUEUES_CONFIG.format(prefix=prefix, pcaps=", ".join([pcap] * queues), queues=queues, mbufs=mbufs,
+                                     memory_mb=max(256, mbufs * 3 // 1024 + 64), chains=chains))
+
+
 def _percentiles(entries, metric):
     """The histogram of `metric` with the most samples (the TX lcore's, for e2e)."""
     hits = [e for e in entries if e["metric"] == metric]
@@ -82,6 +110,8 @@ def ingestd(binary, config, seconds, stats_path):
     alloc = report["allocation"]
     return {
         "mpps": rx / elapsed / 1e6,
+        "chain_mpps": ";".join(f"{l['chain']}:{l['counters']['rx_pkts'] / elapsed / 1e6:.2f}"
+                               for l in lcores if l["counters"].get("rx_pkts")),
         "cycles_per_packet": busy / rx,
         "lcore_cycles_per_packet": ";".join(f"{l['lcore']}:{l['counters']['busy_cycles'] / rx:.1f}" for l in lcores),
         **{f"{s}_cycles": stage[s] for s in STAGES},
