@@ -25,6 +25,12 @@
 #include "ingestd/stats/segment_reader.hpp"
 #include "options.hpp"
 #include "telemetry.hpp"
+#ifdef INGESTD_FAULT_INJECTION
+#include <algorithm>
+#include <cstdlib>
+
+#include "ingestd/faults/fault_injection.hpp"
+#endif
 
 namespace ingestd::app {
 namespace {
@@ -105,6 +111,13 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     std::fprintf(stderr, "%s\ningestd: nothing was started\n", e.what());
     return kExitConfig;
   }
+#ifdef INGESTD_FAULT_INJECTION
+  // The test build's faults, read once here and installed before launch.
+  faults::FaultPlan fault_plan;
+  const char* fault_spec = std::getenv(faults::kFaultsEnv);
+  if (std::string err = faults::ParseFaultPlan(fault_spec ? fault_spec : "", fault_plan); !err.empty())
+    return Fail(err, kExitConfig);
+#endif
   if (opt.file_prefix) {
     if (!std::regex_match(*opt.file_prefix, std::regex("[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")))
       return Fail("--file-prefix: use 1-64 of [A-Za-z0-9_-], not starting with '-'", kExitConfig);
@@ -166,6 +179,19 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   if (rte_pdump_init() != 0)
     std::fprintf(stderr, "ingestd: note: packet capture (rte_pdump) unavailable: %s\n", rte_strerror(rte_errno));
 
+#ifdef INGESTD_FAULT_INJECTION
+  faults::Injector injector;
+  {
+    std::vector<uint16_t> port_ids;
+    std::vector<rte_mempool*> rx_pools;
+    for (size_t i = 0; i < ports.size(); ++i) {
+      port_ids.push_back(ports.PortId(i));
+      if (rte_mempool* p = ports.RxPool(i); p != nullptr && std::find(rx_pools.begin(), rx_pools.end(), p) == rx_pools.end())
+        rx_pools.push_back(p);
+    }
+    if (std::string err = injector.Install(fault_plan, port_ids, rx_pools); !err.empty()) return Fail(err);
+  }
+#endif
   if (auto s = pipeline.Launch(); !s.ok()) return Fail(s.message());
   std::printf("ingestd: running %zu lcore(s) on %zu port(s)%s; stats: %s; stop with Ctrl-C\n",
               pipeline.Lcores().size(), ports.size(), huge.use_hugepages ? "" : " (no hugepages)",
@@ -175,6 +201,9 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   RunControlLoop(opt, signals, pipeline, collector, cfg.stats.period_ms / 1000.0);
   pipeline.StopRx();
   pipeline.Wait();  // every ring drained to TX or a counted drop
+#ifdef INGESTD_FAULT_INJECTION
+  injector.Stop();  // held mbufs back in their pool before the leak check
+#endif
   collector.FreezePorts();  // ethdev stats vanish when the ports close
 
   ports.StopAll();            // closing returns the mbufs held in descriptor rings
@@ -184,8 +213,12 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   stats::Snapshot snapshot;
   if (stats::ReadError err = stats::ReadSnapshotOfInstance(instance, snapshot))
     return Fail("cannot read back the final stats: " + err.message);
-  const nlohmann::json report = stats::ReportJson(snapshot);
+  nlohmann::json report = stats::ReportJson(snapshot);
   std::printf("%s", Summary(report).c_str());
+#ifdef INGESTD_FAULT_INJECTION
+  report["faults"] = injector.Report();
+  std::fprintf(stderr, "%s", injector.Summary().c_str());
+#endif
   if (opt.final_stats_path) {
     std::ofstream out(*opt.final_stats_path);
     out << report.dump(2) << "\n";
