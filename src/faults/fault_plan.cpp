@@ -55,15 +55,17 @@ std::string ParseFaultPlan(std::string_view spec, FaultPlan& out) {
         if (!ParseNumber(arg, n) || n > std::numeric_limits<uint16_t>::max()) return bad("[:ACCEPT]");
         out.tx_stall_accept = static_cast<uint16_t>(n);
       }
-    } else if (name == "tx_slow") {
-      if (!ParseWindow(value, out.tx_slow, arg) || !ParseNumber(arg, n) || n == 0 || n > 1'000'000)
+    } else if (name == "tx_slow" || name == "rx_slow") {
+      const bool tx = name == "tx_slow";
+      if (!ParseWindow(value, tx ? out.tx_slow : out.rx_slow, arg) || !ParseNumber(arg, n) || n == 0 ||
+          n > 1'000'000)
         return bad(":NS (1..1000000 per packet)");
-      out.tx_slow_ns_per_packet = n;
+      (tx ? out.tx_slow_ns_per_packet : out.rx_slow_ns_per_packet) = n;
     } else if (name == "pool_hold") {
       if (!ParseWindow(value, out.pool_hold, arg)) return bad("[:LEAVE]");
       if (!arg.empty() && !ParseNumber(arg, out.pool_hold_leave)) return bad("[:LEAVE]");
     } else {
-      return fmt::format("{}: unknown fault '{}' (known: tx_stall, tx_slow, pool_hold)", kFaultsEnv, name);
+      return fmt::format("{}: unknown fault '{}' (known: tx_stall, tx_slow, rx_slow, pool_hold)", kFaultsEnv, name);
     }
   }
   return {};

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The faults of a FaultPlan: TX callbacks that refuse or delay, a thread that
-// drains the pools. Test build only; none of it runs in ingestd.
+// The faults of a FaultPlan: RX and TX callbacks that delay or refuse, a thread
+// that drains the pools. Test build only; none of it runs in ingestd.
 #include <time.h>
 
 #include <algorithm>
@@ -40,10 +40,18 @@ struct CycleWindow {
   uint64_t to = 0;
   bool Contains(uint64_t since) const noexcept { return on && since >= from && since < to; }
   bool After(uint64_t since) const noexcept { return on && since >= to; }
+  /// `cycles`, cut short at the window's end: a delay never outlasts its window.
+  uint64_t Clip(uint64_t since, uint64_t cycles) const noexcept { return std::min(cycles, to - since); }
 };
 
 CycleWindow ToCycles(const Window& w, uint64_t hz) {
   return {w.enabled, w.start_ms * hz / 1000, (w.start_ms + w.duration_ms) * hz / 1000};
+}
+
+/// Busy work that holds the lcore, as a slow stage would.
+void SpinFor(uint64_t now, uint64_t cycles) {
+  const uint64_t until = now + cycles;
+  while (rte_rdtsc() < until) rte_pause();
 }
 
 }  // namespace
@@ -77,18 +85,30 @@ struct alignas(RTE_CACHE_LINE_SIZE) TxQueueFaults {
   uint16_t pending_n = 0;
 };
 
+/// State of one RX queue, written only by the lcore polling it.
+struct alignas(RTE_CACHE_LINE_SIZE) RxQueueFaults {
+  InjectorState* owner = nullptr;
+  uint16_t port = 0;
+  uint16_t queue = 0;
+  const rte_eth_rxtx_callback* callback = nullptr;
+  uint64_t delayed = 0;  // packets the rx_slow fault delayed
+};
+
 struct InjectorState {
   FaultPlan plan;
   uint64_t hz = rte_get_tsc_hz();
   CycleWindow stall;
   CycleWindow slow;
   uint64_t slow_cycles_per_packet = 0;
+  CycleWindow rx_slow;
+  uint64_t rx_slow_cycles_per_packet = 0;
 
-  // The clock starts at the first packet offered to any output.
+  // The clock starts at the first packet received (or, without one, sent).
   std::atomic<uint64_t> t0_tsc{0};
   std::atomic<uint64_t> t0_mono_ns{0};
 
   std::vector<std::unique_ptr<TxQueueFaults>> queues;
+  std::vector<std::unique_ptr<RxQueueFaults>> rx_queues;
 
   std::vector<rte_mempool*> pools;
   std::thread hold_thread;
@@ -112,6 +132,21 @@ struct InjectorState {
 };
 
 namespace {
+
+uint16_t OnRxBurst(uint16_t /*port*/, uint16_t /*queue*/, rte_mbuf** /*pkts*/, uint16_t nb, uint16_t /*max*/,
+                   void* arg) {
+  auto& q = *static_cast<RxQueueFaults*>(arg);
+  InjectorState& s = *q.owner;
+  if (nb == 0) return 0;
+  const uint64_t now = rte_rdtsc();
+  uint64_t t0 = s.t0_tsc.load(std::memory_order_relaxed);
+  if (t0 == 0) t0 = s.StartClock(now);
+  if (s.rx_slow.Contains(now - t0)) {
+    SpinFor(now, s.rx_slow.Clip(now - t0, s.rx_slow_cycles_per_packet * nb));
+    q.delayed += nb;
+  }
+  return nb;
+}
 
 uint16_t OnTxBurst(uint16_t /*port*/, uint16_t /*queue*/, rte_mbuf** pkts, uint16_t nb, void* arg) {
   auto& q = *static_cast<TxQueueFaults*>(arg);
@@ -138,8 +173,7 @@ uint16_t OnTxBurst(uint16_t /*port*/, uint16_t /*queue*/, rte_mbuf** pkts, uint1
   }
 
   if (s.slow.Contains(since)) {
-    const uint64_t until = now + s.slow_cycles_per_packet * nb;
-    while (rte_rdtsc() < until) rte_pause();
+    SpinFor(now, s.slow.Clip(since, s.slow_cycles_per_packet * nb));
     q.delayed += nb;
   }
 
@@ -221,6 +255,8 @@ std::string Injector::Install(const FaultPlan& plan, std::span<const uint16_t> p
   s.stall = ToCycles(plan.tx_stall, s.hz);
   s.slow = ToCycles(plan.tx_slow, s.hz);
   s.slow_cycles_per_packet = plan.tx_slow_ns_per_packet * s.hz / 1'000'000'000;
+  s.rx_slow = ToCycles(plan.rx_slow, s.hz);
+  s.rx_slow_cycles_per_packet = plan.rx_slow_ns_per_packet * s.hz / 1'000'000'000;
   for (uint16_t port : ports) {
     rte_eth_dev_info info{};
     if (int rc = rte_eth_dev_info_get(port, &info); rc != 0)
@@ -235,6 +271,17 @@ std::string Injector::Install(const FaultPlan& plan, std::span<const uint16_t> p
         return fmt::format("fault injection: no TX callback on port {} queue {}: {}", port, q,
                            rte_strerror(rte_errno));
       s.queues.push_back(std::move(tq));
+    }
+    for (uint16_t q = 0; q < info.nb_rx_queues; ++q) {
+      auto rq = std::make_unique<RxQueueFaults>();
+      rq->owner = &s;
+      rq->port = port;
+      rq->queue = q;
+      rq->callback = rte_eth_add_rx_callback(port, q, OnRxBurst, rq.get());
+      if (rq->callback == nullptr)
+        return fmt::format("fault injection: no RX callback on port {} queue {}: {}", port, q,
+                           rte_strerror(rte_errno));
+      s.rx_queues.push_back(std::move(rq));
     }
   }
   s.pools.assign(pools.begin(), pools.end());
@@ -253,6 +300,11 @@ void Injector::Stop() {
     q->refused_final += q->pending_n;
     q->pending_n = 0;
     if (q->callback != nullptr && rte_eth_remove_tx_callback(q->port, q->queue, q->callback) == 0)
+      rte_free(const_cast<rte_eth_rxtx_callback*>(q->callback));
+    q->callback = nullptr;
+  }
+  for (auto& q : s.rx_queues) {
+    if (q->callback != nullptr && rte_eth_remove_rx_callback(q->port, q->queue, q->callback) == 0)
       rte_free(const_cast<rte_eth_rxtx_callback*>(q->callback));
     q->callback = nullptr;
   }
@@ -309,6 +361,26 @@ nlohmann::json Injector::Report() const {
         {"delayed_packets", delayed},
     };
   }
+  if (s.plan.rx_slow.enabled) {
+    uint64_t rx_delayed = 0;
+    for (const auto& q : s.rx_queues) rx_delayed += q->delayed;
+    j["rx_slow"] = {
+        {"start_mono_ns", mono_at_ms(s.plan.rx_slow.start_ms)},
+        {"end_mono_ns", mono_at_ms(s.plan.rx_slow.start_ms + s.plan.rx_slow.duration_ms)},
+        {"ns_per_packet", s.plan.rx_slow_ns_per_packet},
+        {"delayed_packets", rx_delayed},
+    };
+  }
+  if (s.plan.rx_slow.enabled) {
+    uint64_t rx_delayed = 0;
+    for (const auto& q : s.rx_queues) rx_delayed += q->delayed;
+    j["rx_slow"] = {
+        {"start_mono_ns", mono_at_ms(s.plan.rx_slow.start_ms)},
+        {"end_mono_ns", mono_at_ms(s.plan.rx_slow.start_ms + s.plan.rx_slow.duration_ms)},
+        {"ns_per_packet", s.plan.rx_slow_ns_per_packet},
+        {"delayed_packets", rx_delayed},
+    };
+  }
   if (s.plan.pool_hold.enabled) {
     const uint64_t released = s.release_tsc.load(std::memory_order_relaxed);
     j["pool_hold"] = {
@@ -338,6 +410,11 @@ std::string Injector::Summary() const {
   if (j.contains("tx_slow")) {
     const auto& t = j["tx_slow"];
     out += fmt::format("fault tx_slow: delayed {} packets by {} ns each\n", t["delayed_packets"].dump(),
+                       t["ns_per_packet"].dump());
+  }
+  if (j.contains("rx_slow")) {
+    const auto& t = j["rx_slow"];
+    out += fmt::format("fault rx_slow: delayed {} packets by {} ns each\n", t["delayed_packets"].dump(),
                        t["ns_per_packet"].dump());
   }
   if (j.contains("pool_hold")) {

@@ -30,6 +30,24 @@ bool ReadLive(const std::string& instance, LiveReport& out) {
   return true;
 }
 
+bool LiveSegment::Next(LiveReport& out) {
+  if (!reader_.open() && reader_.OpenInstance(instance_)) return false;
+  stats::Snapshot snap;
+  if (reader_.Read(snap) || snap.publishes == 0 || snap.publishes == last_publishes_) return false;
+  last_publishes_ = snap.publishes;
+  out.json = stats::ReportJson(snap);
+  out.published_mono_ns = snap.heartbeat_ns;
+  out.state = std::string(stats::LivenessName(snap.liveness));
+  return true;
+}
+
+bool Exited(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, comm, state;
+  if (!(in >> pid_field >> comm >> state)) return true;
+  return state == "Z" || state == "X";
+}
+
 bool PollLive(const std::string& instance, const std::function<bool(const LiveReport&)>& done,
               std::chrono::milliseconds limit, LiveReport* last, std::chrono::microseconds every) {
   const auto deadline = std::chrono::steady_clock::now() + limit;

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ingestd/stats/segment_reader.hpp"
+
 namespace ingestd::testing {
 
 /// CLOCK_MONOTONIC in ns: the clock of the segment's heartbeat and of ingestd-fault's events.
@@ -23,6 +25,23 @@ struct LiveReport {
 
 /// Reads `instance` once. False while the segment does not exist or cannot be read yet.
 bool ReadLive(const std::string& instance, LiveReport& out);
+
+/// A segment kept open across polls, for sampling every publish of a run.
+class LiveSegment {
+ public:
+  explicit LiveSegment(std::string instance) : instance_(std::move(instance)) {}
+  /// The latest publish if it is one not returned before; false otherwise
+  /// (also while the segment does not exist yet).
+  bool Next(LiveReport& out);
+
+ private:
+  std::string instance_;
+  stats::SegmentReader reader_;
+  uint64_t last_publishes_ = 0;
+};
+
+/// True once process `pid` has exited (gone, or a zombie waiting to be reaped).
+bool Exited(int pid);
 
 /// Reads `instance` every `every` until `done(report)` holds; false at `limit`.
 /// `last` gets the last report read.

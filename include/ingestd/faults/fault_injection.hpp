@@ -20,8 +20,8 @@ namespace ingestd::faults {
 /// The environment variable ingestd-fault reads its plan from, once, at start.
 inline constexpr const char* kFaultsEnv = "INGESTD_FAULTS";
 
-/// A stretch of time counted from the first packet offered to any output, so
-/// a fault starts once traffic flows however long start-up took.
+/// A stretch of time counted from the first packet received, so a fault
+/// starts once traffic flows however long start-up took.
 struct Window {
   bool enabled = false;
   uint64_t start_ms = 0;
@@ -33,6 +33,11 @@ struct Window {
 ///                                     packets per tx_burst call
 ///   tx_slow=START+DURATION:NS         the lcore that transmits spends NS
 ///                                     nanoseconds per packet before each send
+///   rx_slow=START+DURATION:NS         the lcore that receives spends NS
+///                                     nanoseconds per packet after each receive
+///                                     (an input rate limit); a delay never
+///                                     outlasts its window, so a large NS
+///                                     stalls the lcore until the window ends
 ///   pool_hold=START+DURATION[:LEAVE]  a control thread takes every mbuf it can
 ///                                     from the packet pools, leaving LEAVE
 ///                                     (default 0), and gives them back at the end
@@ -42,10 +47,14 @@ struct FaultPlan {
   uint16_t tx_stall_accept = 0;
   Window tx_slow;
   uint64_t tx_slow_ns_per_packet = 0;
+  Window rx_slow;
+  uint64_t rx_slow_ns_per_packet = 0;
   Window pool_hold;
   uint64_t pool_hold_leave = 0;
 
-  bool any() const noexcept { return tx_stall.enabled || tx_slow.enabled || pool_hold.enabled; }
+  bool any() const noexcept {
+    return tx_stall.enabled || tx_slow.enabled || rx_slow.enabled || pool_hold.enabled;
+  }
 };
 
 /// Parses a plan. @return an error message naming the bad item, or "" when
@@ -55,8 +64,8 @@ std::string ParseFaultPlan(std::string_view spec, FaultPlan& out);
 struct InjectorState;
 
 /// Installs a plan and keeps the figures of what it injected.
-/// Threading: Install, Stop and the reports on the main thread; the TX
-/// callbacks run on the lcore that transmits on each queue (one per queue).
+/// Threading: Install, Stop and the reports on the main thread; the RX and TX
+/// callbacks run on the lcore that polls each queue (one per queue).
 /// Ownership: mbufs the pool hold takes are returned by the hold's end or Stop.
 class Injector {
  public:
@@ -66,7 +75,7 @@ class Injector {
   Injector& operator=(const Injector&) = delete;
 
   /// Control path, after the ports have started and before the lcores launch:
-  /// a TX callback on every TX queue of `ports`, the hold thread on `pools`.
+  /// a callback on every RX and TX queue of `ports`, the hold thread on `pools`.
   /// @return an error message, or "" on success.
   std::string Install(const FaultPlan& plan, std::span<const uint16_t> ports,
                       std::span<rte_mempool* const> pools);
