@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // ingestd: validate the config, start EAL and the pipeline, run, drain, report.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <regex>
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -26,7 +26,6 @@
 #include "options.hpp"
 #include "telemetry.hpp"
 #ifdef INGESTD_FAULT_INJECTION
-#include <algorithm>
 #include <cstdlib>
 
 #include "ingestd/faults/fault_injection.hpp"
@@ -65,6 +64,14 @@ std::string Summary(const nlohmann::json& report) {
   out += fmt::format("mbufs in use at exit: {} of {}{}\n", t.at("mbufs_in_use").dump(),
                      t.at("mbufs_total").dump(), leak ? " (LEAK)" : "");
   return out;
+}
+
+/// 1-64 of [A-Za-z0-9_-], not starting with '-' (it becomes part of an EAL argument and of paths).
+bool ValidFilePrefix(const std::string& p) {
+  const auto ok = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  };
+  return !p.empty() && p.size() <= 64 && p[0] != '-' && std::all_of(p.begin(), p.end(), ok);
 }
 
 double SecondsSince(const timespec& start) {
@@ -119,7 +126,7 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     return Fail(err, kExitConfig);
 #endif
   if (opt.file_prefix) {
-    if (!std::regex_match(*opt.file_prefix, std::regex("[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")))
+    if (!ValidFilePrefix(*opt.file_prefix))
       return Fail("--file-prefix: use 1-64 of [A-Za-z0-9_-], not starting with '-'", kExitConfig);
     cfg.eal.file_prefix = *opt.file_prefix;
   }
@@ -208,6 +215,9 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
 
   ports.StopAll();            // closing returns the mbufs held in descriptor rings
   collector.PublishFinal();   // the last snapshot: mbufs in use counted after the close
+#ifdef INGESTD_FAULT_INJECTION
+  injector.AuditPools();  // every mbuf back exactly once: no double free, no leak
+#endif
 
   // The run's report is read back from the segment, exactly as ingest-stats reads it.
   stats::Snapshot snapshot;

@@ -64,8 +64,10 @@ std::string ParseFaultPlan(std::string_view spec, FaultPlan& out) {
     } else if (name == "pool_hold") {
       if (!ParseWindow(value, out.pool_hold, arg)) return bad("[:LEAVE]");
       if (!arg.empty() && !ParseNumber(arg, out.pool_hold_leave)) return bad("[:LEAVE]");
+    } else if (name == "double_free") {
+      if (!ParseWindow(value, out.double_free, arg) || !arg.empty()) return bad("");
     } else {
-      return fmt::format("{}: unknown fault '{}' (known: tx_stall, tx_slow, rx_slow, pool_hold)", kFaultsEnv, name);
+      return fmt::format("{}: unknown fault '{}' (known: tx_stall, tx_slow, rx_slow, pool_hold, double_free)", kFaultsEnv, name);
     }
   }
   return {};

@@ -102,6 +102,8 @@ struct InjectorState {
   uint64_t slow_cycles_per_packet = 0;
   CycleWindow rx_slow;
   uint64_t rx_slow_cycles_per_packet = 0;
+  CycleWindow double_free;
+  std::atomic<bool> double_freed{false};
 
   // The clock starts at the first packet received (or, without one, sent).
   std::atomic<uint64_t> t0_tsc{0};
@@ -118,6 +120,7 @@ struct InjectorState {
   uint64_t hold_start_mono_ns = 0;
   uint64_t release_mono_ns = 0;
   bool stopped = false;
+  nlohmann::json audit;  // AuditPools' findings, per pool
 
   uint64_t StartClock(uint64_t now) noexcept {
     uint64_t expected = 0;
@@ -176,6 +179,9 @@ uint16_t OnTxBurst(uint16_t /*port*/, uint16_t /*queue*/, rte_mbuf** pkts, uint1
     SpinFor(now, s.slow.Clip(since, s.slow_cycles_per_packet * nb));
     q.delayed += nb;
   }
+
+  if (s.double_free.Contains(since) && !s.double_freed.exchange(true, std::memory_order_relaxed))
+    rte_pktmbuf_free(pkts[0]);  // the planted bug: the PMD frees it again after sending
 
   uint16_t accept = nb;
   if (s.stall.Contains(since)) {
@@ -256,6 +262,7 @@ std::string Injector::Install(const FaultPlan& plan, std::span<const uint16_t> p
   s.slow = ToCycles(plan.tx_slow, s.hz);
   s.slow_cycles_per_packet = plan.tx_slow_ns_per_packet * s.hz / 1'000'000'000;
   s.rx_slow = ToCycles(plan.rx_slow, s.hz);
+  s.double_free = ToCycles(plan.double_free, s.hz);
   s.rx_slow_cycles_per_packet = plan.rx_slow_ns_per_packet * s.hz / 1'000'000'000;
   for (uint16_t port : ports) {
     rte_eth_dev_info info{};
@@ -310,6 +317,42 @@ void Injector::Stop() {
   }
 }
 
+void Injector::AuditPools() {
+  InjectorState& s = *state_;
+  s.audit = nlohmann::json::array();
+  for (rte_mempool* pool : s.pools) {
+    std::vector<void*> seen;
+    seen.reserve(pool->size + 64);
+    // The lcore caches, read in place (their lcores are gone)...
+    if (pool->cache_size != 0) {
+      for (unsigned lcore = 0; lcore < RTE_MAX_LCORE; ++lcore) {
+        const rte_mempool_cache& c = pool->local_cache[lcore];
+        seen.insert(seen.end(), c.objs, c.objs + c.len);
+      }
+    }
+    // ...then the common store, taken out in shrinking chunks and put back.
+    const size_t cached = seen.size();
+    void* chunk[512];
+    for (unsigned want = 512; want > 0;) {
+      if (rte_mempool_generic_get(pool, chunk, want, nullptr) == 0) {
+        seen.insert(seen.end(), chunk, chunk + want);
+      } else {
+        want /= 2;
+      }
+    }
+    if (seen.size() > cached)
+      rte_mempool_generic_put(pool, seen.data() + cached, unsigned(seen.size() - cached), nullptr);
+    const size_t found = seen.size();
+    std::sort(seen.begin(), seen.end());
+    const size_t distinct = size_t(std::unique(seen.begin(), seen.end()) - seen.begin());
+    s.audit.push_back({{"pool", pool->name},
+                       {"size", pool->size},
+                       {"objects_found", found},
+                       {"duplicates", found - distinct},
+                       {"missing", distinct < pool->size ? pool->size - distinct : 0}});
+  }
+}
+
 nlohmann::json Injector::Report() const {
   const InjectorState& s = *state_;
   const uint64_t t0_tsc = s.t0_tsc.load(std::memory_order_relaxed);
@@ -339,6 +382,8 @@ nlohmann::json Injector::Report() const {
   for (const auto& q : s.queues) gap = std::max(gap, q->max_gap);
   nlohmann::json j = {{"clock_start_mono_ns", t0_mono}, {"tx_calls", calls}, {"tx_offered", offered}, 
                       {"tx_max_gap_us", double(gap) * 1e6 / double(s.hz)}};
+  if (!s.audit.is_null()) j["pool_audit"] = s.audit;
+  if (s.plan.double_free.enabled) j["double_freed"] = s.double_freed.load(std::memory_order_relaxed) ? 1 : 0;
   if (s.plan.tx_stall.enabled) {
     j["tx_stall"] = {
         {"start_mono_ns", mono_at_ms(s.plan.tx_stall.start_ms)},

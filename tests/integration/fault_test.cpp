@@ -95,11 +95,21 @@ FaultRun RunFaulted(Scenario s, const std::vector<Bytes>& frames, TempDir& dir, 
   return r;
 }
 
-/// What every fault run must end with: clean exit, every mbuf back, rx = tx + Σ drops.
+/// What every fault run must end with: clean exit, rx = tx + Σ drops, and every
+/// mbuf back in its pool exactly once (the audit would see a double free as a
+/// duplicate, which the in-use count cannot).
 void ExpectCleanEnd(const FaultRun& r) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ExpectConserved(r.stats);
   Figure("mbufs_in_use_after", r.stats.at("totals").at("mbufs_in_use").get<uint64_t>());
+  const json& audit = r.stats.at("faults").at("pool_audit");
+  ASSERT_FALSE(audit.empty());
+  for (const json& pool : audit) {
+    EXPECT_EQ(pool.at("duplicates").get<uint64_t>(), 0u) << pool.dump();
+    EXPECT_EQ(pool.at("missing").get<uint64_t>(), 0u) << pool.dump();
+    EXPECT_EQ(pool.at("objects_found"), pool.at("size")) << pool.dump();
+  }
+  Figure("pool_audit", audit.dump());
 }
 
 // ------------------------------------------------------------------ TX stall
@@ -195,13 +205,14 @@ pipeline:
   chains:
     - rx: [in]
       segments:
-        - {{lcore: 1, stages: [rx, parse, process, encode, tx]}}
+        - {{lcore: 1, cpu: {cpu}, stages: [rx, parse, process, encode, tx]}}
 routes:
   - {{from: in, to: out}}
 stats:
   period_ms: 10
 )",
-                     fmt::arg("prefix", prefix), fmt::arg("in", in), fmt::arg("out", out));
+                     fmt::arg("prefix", prefix), fmt::arg("in", in), fmt::arg("out", out),
+                     fmt::arg("cpu", server ? 0 : 1));  // the two workers on different CPUs
 }
 
 TEST(Faults, MemifPeerThatStopsReadingStallsTheOutputAndTrafficResumes) {
@@ -434,6 +445,27 @@ TEST(Faults, PoolRunningDryCountsRxNombufAndTrafficResumes) {
   EXPECT_GT(hold.at("sent_after_release").get<uint64_t>(), 0u) << "traffic did not resume";
   EXPECT_EQ(framegen::ReadPcap(dir.File(s.prefix + "-out.pcap")).size(),
             r.stats.at("totals").at("tx_packets").get<uint64_t>());
+}
+
+TEST(Faults, PoolAuditCatchesAPlantedDoubleFree) {
+  // The control for ExpectCleanEnd's audit: one mbuf freed twice on purpose.
+  // The pool then holds it twice, which mbufs_in_use (capped at the pool size)
+  // and conservation cannot show; the audit must.
+  TempDir dir;
+  Scenario s;
+  s.prefix = UniquePrefix(TestName());
+  s.infinite_rx = true;
+  s.null_output = true;
+  s.extra_yaml = kFastStats;
+  const FaultRun r = RunFaulted(s, framegen::UdpTraffic(9, 256, 64), dir, "double_free=50+100", {"--duration", "0.4"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.stats.at("faults").at("double_freed"), 1);
+  EXPECT_EQ(r.stats.at("totals").at("mbufs_in_use").get<uint64_t>(), 0u) << "the in-use count cannot see it";
+  const json& pool = r.stats.at("faults").at("pool_audit").at(0);
+  Figure("pool_audit", pool.dump());
+  EXPECT_EQ(pool.at("duplicates").get<uint64_t>(), 1u);
+  EXPECT_EQ(pool.at("objects_found").get<uint64_t>(), pool.at("size").get<uint64_t>() + 1);
+  EXPECT_EQ(pool.at("missing").get<uint64_t>(), 0u);
 }
 
 TEST(Faults, BadFaultSpecIsAConfigError) {

@@ -41,6 +41,10 @@ struct Window {
 ///   pool_hold=START+DURATION[:LEAVE]  a control thread takes every mbuf it can
 ///                                     from the packet pools, leaving LEAVE
 ///                                     (default 0), and gives them back at the end
+///   double_free=START+DURATION        once, the first packet offered to an
+///                                     output in the window is freed before TX
+///                                     frees it again: a planted bug, to prove
+///                                     AuditPools() sees one
 /// Times are milliseconds. Example: "tx_stall=150+250,tx_slow=0+100:2000".
 struct FaultPlan {
   Window tx_stall;
@@ -51,9 +55,10 @@ struct FaultPlan {
   uint64_t rx_slow_ns_per_packet = 0;
   Window pool_hold;
   uint64_t pool_hold_leave = 0;
+  Window double_free;
 
   bool any() const noexcept {
-    return tx_stall.enabled || tx_slow.enabled || rx_slow.enabled || pool_hold.enabled;
+    return tx_stall.enabled || tx_slow.enabled || rx_slow.enabled || pool_hold.enabled || double_free.enabled;
   }
 };
 
@@ -82,6 +87,11 @@ class Injector {
   /// After every lcore has returned: ends a hold still running (the mbufs go
   /// back) and removes the callbacks. Idempotent.
   void Stop();
+  /// After the ports have closed, with nothing left to return mbufs: finds every
+  /// object of each pool (the common store and every lcore cache) and checks
+  /// each is there exactly once. An mbuf freed twice shows up twice, one never
+  /// freed is missing: what AddressSanitizer cannot see in DPDK's own memory.
+  void AuditPools();
 
   /// What was injected, and when (CLOCK_MONOTONIC ns, comparable with the
   /// stats segment's heartbeat), for the --final-stats "faults" object.
