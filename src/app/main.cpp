@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // ingestd: validate the config, start EAL and the pipeline, run, drain, report.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
-#include <regex>
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -25,6 +25,11 @@
 #include "ingestd/stats/segment_reader.hpp"
 #include "options.hpp"
 #include "telemetry.hpp"
+#ifdef INGESTD_FAULT_INJECTION
+#include <cstdlib>
+
+#include "ingestd/faults/fault_injection.hpp"
+#endif
 
 namespace ingestd::app {
 namespace {
@@ -64,6 +69,14 @@ std::string Summary(const nlohmann::json& report) {
   else if (kept != 0) note = fmt::format(" (kept by devices past close: {}; none lost by ingestd)", kept);
   out += fmt::format("mbufs in use at exit: {} of {}{}\n", in_use, t.at("mbufs_total").dump(), note);
   return out;
+}
+
+/// 1-64 of [A-Za-z0-9_-], not starting with '-' (it becomes part of an EAL argument and of paths).
+bool ValidFilePrefix(const std::string& p) {
+  const auto ok = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  };
+  return !p.empty() && p.size() <= 64 && p[0] != '-' && std::all_of(p.begin(), p.end(), ok);
 }
 
 double SecondsSince(const timespec& start) {
@@ -110,8 +123,15 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     std::fprintf(stderr, "%s\ningestd: nothing was started\n", e.what());
     return kExitConfig;
   }
+#ifdef INGESTD_FAULT_INJECTION
+  // The test build's faults, read once here and installed before launch.
+  faults::FaultPlan fault_plan;
+  const char* fault_spec = std::getenv(faults::kFaultsEnv);
+  if (std::string err = faults::ParseFaultPlan(fault_spec ? fault_spec : "", fault_plan); !err.empty())
+    return Fail(err, kExitConfig);
+#endif
   if (opt.file_prefix) {
-    if (!std::regex_match(*opt.file_prefix, std::regex("[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")))
+    if (!ValidFilePrefix(*opt.file_prefix))
       return Fail("--file-prefix: use 1-64 of [A-Za-z0-9_-], not starting with '-'", kExitConfig);
     cfg.eal.file_prefix = *opt.file_prefix;
   }
@@ -176,6 +196,19 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   if (rte_pdump_init() != 0)
     std::fprintf(stderr, "ingestd: note: packet capture (rte_pdump) unavailable: %s\n", rte_strerror(rte_errno));
 
+#ifdef INGESTD_FAULT_INJECTION
+  faults::Injector injector;
+  {
+    std::vector<uint16_t> port_ids;
+    std::vector<rte_mempool*> rx_pools;
+    for (size_t i = 0; i < ports.size(); ++i) {
+      port_ids.push_back(ports.PortId(i));
+      if (rte_mempool* p = ports.RxPool(i); p != nullptr && std::find(rx_pools.begin(), rx_pools.end(), p) == rx_pools.end())
+        rx_pools.push_back(p);
+    }
+    if (std::string err = injector.Install(fault_plan, port_ids, rx_pools); !err.empty()) return Fail(err);
+  }
+#endif
   if (auto s = pipeline.Launch(); !s.ok()) return Fail(s.message());
   std::printf("ingestd: running %zu lcore(s) on %zu port(s)%s; stats: %s; stop with Ctrl-C\n",
               pipeline.Lcores().size(), ports.size(), huge.use_hugepages ? "" : " (no hugepages)",
@@ -185,17 +218,27 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   RunControlLoop(opt, signals, pipeline, collector, cfg.stats.period_ms / 1000.0);
   pipeline.StopRx();
   pipeline.Wait();  // every ring drained to TX or a counted drop
+#ifdef INGESTD_FAULT_INJECTION
+  injector.Stop();  // held mbufs back in their pool before the leak check
+#endif
   collector.FreezePorts();  // ethdev stats vanish when the ports close
 
   ports.StopAll();            // closing returns the mbufs held in descriptor rings
   collector.PublishFinal();   // the last snapshot: mbufs in use counted after the close
+#ifdef INGESTD_FAULT_INJECTION
+  injector.AuditPools();  // every mbuf back exactly once: no double free, no leak
+#endif
 
   // The run's report is read back from the segment, exactly as ingest-stats reads it.
   stats::Snapshot snapshot;
   if (stats::ReadError err = stats::ReadSnapshotOfInstance(instance, snapshot))
     return Fail("cannot read back the final stats: " + err.message);
-  const nlohmann::json report = stats::ReportJson(snapshot);
+  nlohmann::json report = stats::ReportJson(snapshot);
   std::printf("%s", Summary(report).c_str());
+#ifdef INGESTD_FAULT_INJECTION
+  report["faults"] = injector.Report();
+  std::fprintf(stderr, "%s", injector.Summary().c_str());
+#endif
   if (opt.final_stats_path) {
     std::ofstream out(*opt.final_stats_path);
     out << report.dump(2) << "\n";
