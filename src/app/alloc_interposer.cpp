@@ -1,19 +1,28 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Counting malloc/free/new/delete: each call forwards to glibc and, on a
-// data-path lcore, counts into that lcore's block. Costs one TLS load per call,
-// and nothing at all where nothing allocates, which is the point.
+// Counting malloc/free/new/delete: each call forwards to the real allocator (glibc, or
+// AddressSanitizer's) and, on a data-path lcore, counts into that lcore's block. Costs one TLS
+// load per call, and nothing at all where nothing allocates, which is the point.
 #include <cstddef>
 #include <cstdlib>
 #include <new>
 
 #include "ingestd/stats/alloc_tally.hpp"
 
+// Where each call goes on. Under AddressSanitizer that is its allocator, which must
+// see every block (heap checks, leak detection); its runtime exports its malloc & co.
+// as __interceptor_*. Otherwise glibc's own entry points.
+#if defined(__SANITIZE_ADDRESS__)
+#define INGESTD_REAL(fn) __interceptor_##fn
+#else
+#define INGESTD_REAL(fn) __libc_##fn
+#endif
+
 extern "C" {
-void* __libc_malloc(size_t size);
-void* __libc_calloc(size_t n, size_t size);
-void* __libc_realloc(void* p, size_t size);
-void* __libc_memalign(size_t alignment, size_t size);
-void __libc_free(void* p);
+void* INGESTD_REAL(malloc)(size_t size);
+void* INGESTD_REAL(calloc)(size_t n, size_t size);
+void* INGESTD_REAL(realloc)(void* p, size_t size);
+void* INGESTD_REAL(memalign)(size_t alignment, size_t size);
+void INGESTD_REAL(free)(void* p);
 }
 
 namespace {
@@ -49,38 +58,38 @@ extern "C" {
 
 void* malloc(size_t size) {
   CountAlloc(size);
-  return __libc_malloc(size);
+  return INGESTD_REAL(malloc)(size);
 }
 
 void* calloc(size_t n, size_t size) {
   CountAlloc(n * size);
-  return __libc_calloc(n, size);
+  return INGESTD_REAL(calloc)(n, size);
 }
 
 void* realloc(void* p, size_t size) {
   CountAlloc(size);
-  return __libc_realloc(p, size);
+  return INGESTD_REAL(realloc)(p, size);
 }
 
 void free(void* p) {
   CountFree(p);
-  __libc_free(p);
+  INGESTD_REAL(free)(p);
 }
 
 void* memalign(size_t alignment, size_t size) {
   CountAlloc(size);
-  return __libc_memalign(alignment, size);
+  return INGESTD_REAL(memalign)(alignment, size);
 }
 
 void* aligned_alloc(size_t alignment, size_t size) {
   CountAlloc(size);
-  return __libc_memalign(alignment, size);
+  return INGESTD_REAL(memalign)(alignment, size);
 }
 
 int posix_memalign(void** out, size_t alignment, size_t size) {
   if (alignment < sizeof(void*) || (alignment & (alignment - 1)) != 0) return EINVAL;
   CountAlloc(size);
-  void* p = __libc_memalign(alignment, size);
+  void* p = INGESTD_REAL(memalign)(alignment, size);
   if (p == nullptr) return ENOMEM;
   *out = p;
   return 0;

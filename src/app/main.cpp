@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // ingestd: validate the config, start EAL and the pipeline, run, drain, report.
 #include <algorithm>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 
@@ -16,6 +22,7 @@
 #include "ingestd/config/config.hpp"
 #include "ingestd/config/eal_args.hpp"
 #include "ingestd/dataplane/eal.hpp"
+#include "ingestd/dataplane/file_access.hpp"
 #include "ingestd/dataplane/hugepages.hpp"
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/dataplane/ports.hpp"
@@ -77,6 +84,28 @@ bool ValidFilePrefix(const std::string& p) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   };
   return !p.empty() && p.size() <= 64 && p[0] != '-' && std::all_of(p.begin(), p.end(), ok);
+}
+
+/// Writes `text` to `path` as 0640, group `gid` (stats.group, if >= 0): the same
+/// readers as the stats segment. Returns an error message, empty on success.
+std::string WriteReadableByGroup(const std::string& path, const std::string& text, int gid) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return fmt::format("cannot write {}: {}", path, strerror(errno));
+  std::string err;
+  if (fchmod(fd, 0640) != 0) err = "chmod";  // it may have existed with another mode
+  if (err.empty() && gid >= 0 && fchown(fd, static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0) err = "chown";
+  for (size_t done = 0; err.empty() && done < text.size();) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) err = "write";
+    else done += static_cast<size_t>(n);
+  }
+  if (err.empty()) {
+    close(fd);
+    return {};
+  }
+  const std::string message = fmt::format("cannot write {}: {}: {}", path, err, strerror(errno));
+  close(fd);
+  return message;
 }
 
 double SecondsSince(const timespec& start) {
@@ -160,9 +189,18 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // What EAL and the drivers create starts private to this user; RestrictCreatedFiles
+  // then opens to stats.group what its members need.
+  umask(077);
   // Destruction runs bottom-up: pipeline, ports (closing frees queue mbufs), pools, EAL.
   dataplane::Eal eal;
   if (auto s = eal.Start(eal_args); !s.ok()) return Fail(s.message());
+  // EAL and the drivers created their sockets and files with the umask's modes.
+  const int stats_gid = cfg.stats.group_id ? static_cast<int>(*cfg.stats.group_id) : -1;
+  std::vector<std::string> access_notes;
+  if (auto s = dataplane::RestrictCreatedFiles(cfg, eal.runtime_dir(), stats_gid, access_notes); !s.ok())
+    return Fail(s.message());
+  for (const std::string& n : access_notes) std::fprintf(stderr, "ingestd: note: %s\n", n.c_str());
   dataplane::MempoolSet pools;
   dataplane::PortSet ports;
   if (auto s = ports.Resolve(cfg); !s.ok()) return Fail(s.message());
@@ -187,7 +225,6 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     collector.AddMempool(p.name, p.socket, p.pool, kept);
   }
   const std::string instance = cfg.stats.instance.value_or(cfg.eal.file_prefix);
-  const int stats_gid = cfg.stats.group_id ? static_cast<int>(*cfg.stats.group_id) : -1;
   if (std::string err = collector.Start(instance, uint64_t{cfg.stats.period_ms} * 1'000'000, stats_gid);
       !err.empty())
     return Fail(err);
@@ -240,9 +277,9 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   std::fprintf(stderr, "%s", injector.Summary().c_str());
 #endif
   if (opt.final_stats_path) {
-    std::ofstream out(*opt.final_stats_path);
-    out << report.dump(2) << "\n";
-    if (!out) return Fail(fmt::format("cannot write {}", *opt.final_stats_path));
+    if (std::string err = WriteReadableByGroup(*opt.final_stats_path, report.dump(2) + "\n", stats_gid);
+        !err.empty())
+      return Fail(err);
     std::printf("final stats: %s\n", opt.final_stats_path->c_str());
   }
   const nlohmann::json& totals = report.at("totals");

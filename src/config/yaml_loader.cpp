@@ -116,7 +116,7 @@ bool IsPortName(std::string_view s) {
 }
 
 // [a-z][a-z0-9_]*
-bool IsArgKey(std::string_view s) {
+bool IsDriverName(std::string_view s) {
   if (s.empty() || !IsLower(s[0])) return false;
   for (char c : s) {
     if (!(IsLower(c) || IsDigit(c) || c == '_')) return false;
@@ -124,9 +124,19 @@ bool IsArgKey(std::string_view s) {
   return true;
 }
 
+// [a-z][a-z0-9_-]*, not ending in '-': some drivers' keys have dashes
+// (net_memif's socket-abstract, zero-copy).
+bool IsArgKey(std::string_view s) {
+  if (s.empty() || !IsLower(s[0]) || s.back() == '-') return false;
+  for (char c : s) {
+    if (!(IsLower(c) || IsDigit(c) || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
 // net_ followed by a driver name and instance: net_pcap0, net_af_packet1.
 bool IsVdevName(std::string_view s) {
-  return s.size() > 4 && s.starts_with("net_") && IsArgKey(s.substr(4));
+  return s.size() > 4 && s.starts_with("net_") && IsDriverName(s.substr(4));
 }
 
 // DDDD:BB:DD.F or BB:DD.F; returns the full lowercase form DPDK names ports by.
@@ -629,7 +639,7 @@ class Loader {
       const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
       if (!IsArgKey(key)) {
         diag_.Error(key_at, fmt::format("device argument key {} is not valid", Describe(it->first)),
-                    "keys are lowercase letters, digits and '_', starting with a letter");
+                    "keys are lowercase letters, digits, '_' and '-', starting with a letter");
         continue;
       }
       if (auto dup = seen.find(key); dup != seen.end()) {

@@ -143,6 +143,7 @@ SegmentReader& SegmentReader::operator=(SegmentReader&& other) noexcept {
     Close();
     base_ = std::exchange(other.base_, nullptr);
     map_size_ = std::exchange(other.map_size_, 0);
+    owns_map_ = other.owns_map_;
     path_ = std::move(other.path_);
     instance_ = std::move(other.instance_);
     value_count_ = other.value_count_;
@@ -155,10 +156,30 @@ SegmentReader& SegmentReader::operator=(SegmentReader&& other) noexcept {
 SegmentReader::~SegmentReader() { Close(); }
 
 void SegmentReader::Close() noexcept {
-  if (base_ != nullptr) munmap(const_cast<uint8_t*>(base_), map_size_);
+  if (base_ != nullptr && owns_map_) munmap(const_cast<uint8_t*>(base_), map_size_);
   base_ = nullptr;
   map_size_ = 0;
+  owns_map_ = true;
   metrics_.clear();
+}
+
+ReadError SegmentReader::Attach(std::span<const std::byte> mapping, const std::string& name) {
+  Close();
+  path_ = name;
+  if (mapping.size() < sizeof(Header)) {
+    return Error(ReadErrorKind::kCorrupt, fmt::format("{}: {} bytes, smaller than the {}-byte header", path_,
+                                                      mapping.size(), sizeof(Header)));
+  }
+  base_ = reinterpret_cast<const uint8_t*>(mapping.data());
+  map_size_ = mapping.size();
+  owns_map_ = false;
+  // The writer stores the magic last, with release: acquire pairs with it.
+  const uint64_t magic = __atomic_load_n(&header()->magic, __ATOMIC_ACQUIRE);
+  if (magic != segment::kMagic) {
+    Close();
+    return Error(ReadErrorKind::kCorrupt, fmt::format("{}: bad magic {:#018x}", path_, magic));
+  }
+  return Validate(map_size_);
 }
 
 ReadError SegmentReader::OpenInstance(const std::string& instance) {

@@ -34,11 +34,18 @@ TempDir::~TempDir() {
   for (const auto& p : owned_) std::filesystem::remove(p, ec);
 }
 
-Child::Child(const std::vector<std::string>& argv, const TempDir& dir, const std::string& tag)
+Child::Child(const std::vector<std::string>& argv, const TempDir& dir, const std::string& tag, Stdin in)
     : out_path_(dir.File(tag + ".stdout")), err_path_(dir.File(tag + ".stderr")) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  int pipe_fds[2] = {-1, -1};
+  if (in == Stdin::kPipe) {
+    signal(SIGPIPE, SIG_IGN);  // a child that exits early makes write() fail, not kill the test
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], 0);  // dup2 clears O_CLOEXEC
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<char*> args;
@@ -46,14 +53,39 @@ Child::Child(const std::vector<std::string>& argv, const TempDir& dir, const std
   args.push_back(nullptr);
   const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error(fmt::format("cannot start {}: {}", argv[0], strerror(rc)));
+  if (pipe_fds[0] >= 0) close(pipe_fds[0]);
+  stdin_fd_ = pipe_fds[1];
+  if (rc != 0) {
+    CloseStdin();
+    throw std::runtime_error(fmt::format("cannot start {}: {}", argv[0], strerror(rc)));
+  }
   pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
   if (pidfd_ < 0) throw std::runtime_error("pidfd_open failed");
 }
 
 Child::~Child() {
+  CloseStdin();
   if (!reaped_) Wait(std::chrono::seconds(10));
   if (pidfd_ >= 0) close(pidfd_);
+}
+
+bool Child::WriteStdin(const std::string& text) {
+  if (stdin_fd_ < 0) return false;
+  size_t done = 0;
+  while (done < text.size()) {
+    // Bounded: a child that stops reading cannot block the test.
+    pollfd p{stdin_fd_, POLLOUT, 0};
+    if (poll(&p, 1, 5000) != 1 || (p.revents & (POLLERR | POLLHUP)) != 0) return false;
+    const ssize_t n = write(stdin_fd_, text.data() + done, text.size() - done);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void Child::CloseStdin() {
+  if (stdin_fd_ >= 0) close(stdin_fd_);
+  stdin_fd_ = -1;
 }
 
 int Child::Wait(std::chrono::milliseconds limit) {

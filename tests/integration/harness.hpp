@@ -38,7 +38,10 @@ class TempDir {
 /// bounded; a child still running at its deadline is killed (it is ours).
 class Child {
  public:
-  Child(const std::vector<std::string>& argv, const TempDir& dir, const std::string& tag);
+  enum class Stdin { kNull, kPipe };
+  /// kPipe: the child reads what WriteStdin sends (e.g. testpmd's interactive prompt).
+  Child(const std::vector<std::string>& argv, const TempDir& dir, const std::string& tag,
+        Stdin in = Stdin::kNull);
   ~Child();
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
@@ -47,12 +50,17 @@ class Child {
   /// Waits for exit; returns the exit status, or -1 if it had to be killed.
   int Wait(std::chrono::milliseconds limit);
   void Signal(int sig) const;
+  /// Writes `text` to the child's stdin (kPipe only); false if it is gone.
+  bool WriteStdin(const std::string& text);
+  /// Closes the child's stdin: it reads end of file.
+  void CloseStdin();
   std::string Stdout() const;
   std::string Stderr() const;
 
  private:
   pid_t pid_ = -1;
   int pidfd_ = -1;
+  int stdin_fd_ = -1;  // our end of the kPipe stdin
   int status_ = -1;
   bool reaped_ = false;
   std::string out_path_;

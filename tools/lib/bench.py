@@ -8,6 +8,8 @@ Cases (default: all):
   stats-cost  ingestd against the same build with measurement compiled out
   queues      throughput against RX queue count (1, 2): net_pcap with one infinite_rx capture per
               queue, one run-to-completion chain per queue, into net_null
+  memif       ingestd receiving over net_memif from dpdk-testpmd txonly in a second process,
+              64 and 1500 B (64 B only with --quick): rate, cycles/pkt, sent vs received
 """
 import argparse
 import csv
@@ -25,6 +27,7 @@ INGESTD = f"{BUILD}/src/app/ingestd"
 INGESTD_UNMEASURED = "build-nomeasure/src/app/ingestd"
 OWNED = f"{BUILD}/tests/bench/ingest-owned-baseline"
 GEN = f"{BUILD}/tools/ingest-gen/ingest-gen"
+INGEST_STATS = f"{BUILD}/tools/ingest-stats/ingest-stats"
 
 SIZES = [64, 512, 1500]
 QUEUE_COUNTS = [1, 2]  # a 2-vCPU machine has room for two forwarding lcores at most
@@ -84,6 +87,12 @@ class Bench:
             return bench_runs.owned_copy(OWNED, pcap, self.seconds, 2, "0,1", stats)
         raise ValueError(variant)
 
+    def run_memif(self, size):
+        try:
+            return bench_runs.memif(INGESTD, INGEST_STATS, size, self.seconds, self.prefix, self.work)
+        finally:
+            bench_runs.remove_segment(self.prefix)
+
 
 def read_runs(path):
     """runs.csv back into rows: numbers as numbers, empty cells as None."""
@@ -100,7 +109,7 @@ def read_runs(path):
 
 def plan(args):
     """(case, mix, size, variant) in the order one round runs them; rounds alternate."""
-    cases = args.case or ["sizes", "mixes", "stats-cost", "queues"]
+    cases = args.case or ["sizes", "mixes", "stats-cost", "queues", "memif"]
     steps = []
     if "sizes" in cases:
         sizes = [64, 1500] if args.quick else SIZES
@@ -114,12 +123,14 @@ def plan(args):
         steps += [("stats-cost", "udp", 64, v) for v in ("measured", "unmeasured")]
     if "queues" in cases:
         steps += [("queues", "udp", 64, f"queues-{n}") for n in QUEUE_COUNTS]
+    if "memif" in cases:
+        steps += [("memif", "txonly", s, "ingestd-memif") for s in ([64] if args.quick else [64, 1500])]
     return steps
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost", "queues"],
+    ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost", "queues", "memif"],
                     help="run only this case (repeatable)")
     ap.add_argument("--runs", type=int, default=5, help="rounds; each runs every variant once")
     ap.add_argument("--seconds", type=float, default=3, help="length of each run")
@@ -145,6 +156,13 @@ def main():
         # One ingestd run first: its TSC frequency converts testpmd's rates to cycles.
         for rnd in range(1, args.runs + 1):
             for case, mix, size, variant in steps:
+                if case == "memif":
+                    r = bench.run_memif(size)
+                    rows.append({"case": case, "mix": mix, "size": size, "variant": variant, "run": rnd, **r})
+                    print(f"round {rnd} {case:10} {mix:6} {size:5} B {variant:16} {r['mpps']:7.2f} Mpps "
+                          f"{r['cycles_per_packet']:8.1f} cycles/pkt, sent {r['sent']} received {r['received']}",
+                          file=sys.stderr)
+                    continue
                 if case == "sizes":
                     pcap, frames = bench.capture(f"udp{size}", ["--mix", "udp", "--count", "256", "--flows", "16",
                                                                 "--size", str(size)], 256)

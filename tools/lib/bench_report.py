@@ -9,7 +9,7 @@ WIRE_OVERHEAD = 20
 IMIX = [(64, 7), (576, 4), (1500, 1)]  # the simple IMIX: frame sizes (FCS included) and their weights
 LINE_RATES_GBPS = [10, 25, 100]
 VARIANT_ORDER = ["ingestd-rtc", "ingestd-pipeline", "testpmd-io", "testpmd-5tswap", "owned-copy", "owned-copy-2t",
-                 "measured", "unmeasured"]
+                 "measured", "unmeasured", "ingestd-memif"]
 
 
 def _median(rows, key):
@@ -109,6 +109,18 @@ def table_queues(summary, rows):
         cpus = ", ".join(str(c) for c in (1, 0)[:n]) + (" (shared with the main lcore)" if n > 1 else "")
         lines.append(f"| {n} | {cpus} | {s['mpps']:.2f} ({s['mpps_min']:.2f}–{s['mpps_max']:.2f}) | {per_chain} | "
                      f"{_fmt(s.get('cycles_per_packet'))} | {scale} |")
+    return lines
+
+
+def table_memif(summary):
+    lines = ["| frame | Mpps median (min–max) | ingestd cycles/pkt | feeder: refused by a full ring / sent | "
+             "sent = received (medians) | heap B/pkt |",
+             "|---|---|---|---|---|---|"]
+    for size in sorted({k[2] for k in summary if k[0] == "memif"}):
+        s = summary[("memif", "txonly", size, "ingestd-memif")]
+        lines.append(f"| {size} B | {s['mpps']:.2f} ({s['mpps_min']:.2f}–{s['mpps_max']:.2f}) | "
+                     f"{_fmt(s.get('cycles_per_packet'))} | {_fmt(s.get('feeder_refused_per_sent'), 2)} | "
+                     f"{s['sent']:,.0f} = {s['received']:,.0f} | {_fmt(s.get('heap_bytes_per_packet'), 0)} |")
     return lines
 
 
@@ -294,6 +306,12 @@ def write(rows, out, command, args, tsc_hz):
     if any(k[0] == "queues" for k in summary):
         parts += ["## RX queues (64 B UDP, net_pcap: one infinite_rx capture per queue, run to completion per "
                   "chain, into net_null)", "\n".join(table_queues(summary, rows))]
+    if any(k[0] == "memif" for k in summary):
+        parts += ["## memif: a second DPDK process feeding ingestd",
+                  "dpdk-testpmd `txonly` (memif client, CPU 0) → `net_memif` → ingestd run to completion (server, "
+                  "CPU 1) → `net_null`. Both sides copy each frame (memif without zero-copy); the slower sets the "
+                  "rate; txonly frees what a full ring refuses, so refused / sent well above 0 means ingestd was the slower.",
+                  "\n".join(table_memif(summary))]
     found = targets(summary)
     if found:
         parts += ["## Targets", "\n".join(found)]

@@ -177,3 +177,115 @@ def remove_segment(prefix):
         os.unlink(f"/dev/shm/ingestd.{prefix}")
     except FileNotFoundError:
         pass
+
+
+MEMIF_CONFIG = """eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {prefix}, log_level: error}}
+ports:
+  - {{name: feed, device: net_memif0, args: {{role: server, id: 0, socket: {socket}, socket-abstract: "no"}}}}
+  - {{name: out, device: net_null1, rx_queues: 0, set_src_mac: "02:00:00:00:00:01", set_dst_mac: "02:00:00:00:00:02"}}
+pipeline:
+  mempool: {{mbufs: 8191}}
+  chains:
+    - rx: [feed]
+      segments:
+        - {{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}
+routes:
+  - {{from: feed, to: out}}
+stats: {{instance: {prefix}}}
+"""
+
+
+def _poll(deadline_s, done, what):
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        value = done()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def _received(ingest_stats, prefix):
+    r = subprocess.run([ingest_stats, "--instance", prefix, "--json"], capture_output=True, text=True, timeout=10)
+    return json.loads(r.stdout)["totals"]["rx_packets"] if r.returncode == 0 else 0
+
+
+def memif(binary, ingest_stats, size, seconds, prefix, work):
+    """ingestd (run to completion, CPU 1) receiving over net_memif from dpdk-testpmd txonly (CPU 0).
+
+    testpmd runs interactively on a pipe: 'stop' ends transmission but keeps the connection, so
+    its count of packets sent is compared with ingestd's received count exactly. The rate is
+    ingestd's received count over the measuring window: whichever side is slower sets it (the
+    feeder's packets refused by a full memif ring say which: many means ingestd was the slower).
+    """
+    socket = os.path.join(work, "memif.sock")
+    config = os.path.join(work, "memif.yaml")
+    stats_path = os.path.join(work, "memif-stats.json")
+    with open(config, "w") as f:
+        f.write(MEMIF_CONFIG.format(prefix=prefix, socket=socket))
+    feeder_prefix = prefix + "-feeder"
+    feeder_log = open(os.path.join(work, "testpmd.log"), "w+")
+    ingestd_proc = subprocess.Popen([binary, "-c", config, "--duration", str(int(seconds) + 60), "--final-stats",
+                                     stats_path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    feeder = None
+    try:
+        _poll(30, lambda: os.path.exists(socket) and os.path.exists(f"/dev/shm/ingestd.{prefix}"), "ingestd")
+        feeder = subprocess.Popen(
+            ["stdbuf", "-oL", "dpdk-testpmd", "--lcores=0@0,1@0", "--no-pci", "--no-huge", "-m", "256",
+             f"--file-prefix={feeder_prefix}", "--log-level=error",
+             f"--vdev=net_memif0,role=client,id=0,socket-abstract=no,socket={socket}", "--", "-i",
+             "--forward-mode=txonly", f"--txpkts={size}", "--nb-cores=1", "--total-num-mbufs=8192", "--no-mlockall"],
+            stdin=subprocess.PIPE, stdout=feeder_log, stderr=subprocess.STDOUT, text=True)
+        feeder.stdin.write("start\n")
+        feeder.stdin.flush()
+        rx0 = _poll(30, lambda: _received(ingest_stats, prefix), "the first packets over memif")
+        t0 = time.monotonic()
+        time.sleep(seconds)  # the measuring window, not a synchronisation
+        rx1 = _received(ingest_stats, prefix)
+        t1 = time.monotonic()
+        feeder.stdin.write("stop\n")
+        feeder.stdin.flush()
+        marker = "Accumulated forward statistics for all ports"
+
+        def totals():
+            feeder_log.seek(0)
+            out = feeder_log.read()
+            at = out.find(marker)
+            return out[at:] if at >= 0 and "TX-total" in out[at:] else None
+        block = _poll(30, totals, "testpmd's totals")
+        sent = int(re.search(r"TX-packets:\s+(\d+)", block).group(1))
+        ring_full = int(re.search(r"TX-dropped:\s+(\d+)", block).group(1))
+        _poll(10, lambda: _received(ingest_stats, prefix) >= sent, "ingestd to drain the memif ring")
+        ingestd_proc.send_signal(signal.SIGINT)
+        ingestd_proc.wait(timeout=60)
+        feeder.stdin.write("quit\n")
+        feeder.stdin.close()
+        feeder.wait(timeout=60)
+    finally:
+        for p in (feeder, ingestd_proc):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait()
+        feeder_log.close()
+        subprocess.run(["rm", "-rf", f"/var/run/dpdk/{feeder_prefix}"], check=False)
+    if ingestd_proc.returncode != 0:
+        raise RuntimeError(f"ingestd exited {ingestd_proc.returncode}")
+    with open(stats_path) as f:
+        report = json.load(f)
+    totals = report["totals"]
+    if not totals["conserved"] or totals["rx_packets"] != sent:
+        raise RuntimeError(f"memif: sent {sent}, ingestd {totals}")
+    rx = totals["rx_packets"]
+    busy = sum(l["counters"]["busy_cycles"] for l in report["lcores"])
+    alloc = report["allocation"]
+    return {
+        "mpps": (rx1 - rx0) / (t1 - t0) / 1e6,
+        "cycles_per_packet": busy / rx,
+        "sent": sent,
+        "received": rx,
+        "feeder_refused_per_sent": ring_full / sent,
+        "mbufs_per_packet": alloc["mbufs_per_packet"],
+        "heap_bytes_per_packet": alloc["heap_bytes_per_packet"],
+        "dropped_per_packet": totals["dropped"] / rx,
+        "tsc_hz": report["instance"]["tsc_hz"],
+    }

@@ -5,6 +5,7 @@
 # Build and run dependencies (Debian 12 package names).
 INGESTD_PACKAGES=(
   dpdk libdpdk-dev meson ninja-build pkg-config g++
+  dpdk-dev                        # dpdk-testpmd: the memif test's feeder, tools/bench's baseline
   libyaml-cpp-dev libtbb-dev libgtest-dev libgmock-dev libpcap-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev python3
   tshark                          # tests/inspect: ingest-inspect checked against it

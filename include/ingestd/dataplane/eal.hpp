@@ -21,6 +21,8 @@ class Eal {
   /// argv entry, never split or interpreted by a shell.
   Status Start(const std::vector<std::string>& args);
   bool started() const noexcept { return started_; }
+  /// EAL's runtime directory of this instance (/var/run/dpdk/<file-prefix> as root).
+  const std::string& runtime_dir() const noexcept { return runtime_dir_; }
 
  private:
   bool started_ = false;

@@ -111,6 +111,11 @@ class SegmentReader {
   ReadError OpenInstance(const std::string& instance);
   /// Opens a segment file by path (a copy, or /dev/shm/ingestd.<name>).
   ReadError OpenPath(const std::string& path);
+  /// Reads a segment this process already maps (SegmentWriter::mapping()), through
+  /// that mapping: validated like a file, never unmapped by the reader. For readers
+  /// living beside the writer, and for ThreadSanitizer, which tells memory apart by
+  /// address and so sees nothing shared between two mappings of one segment.
+  ReadError Attach(std::span<const std::byte> mapping, const std::string& name);
 
   /// Copies every value under the seqlock and the header's live fields.
   /// @return an error only for a writer stuck mid-publish while alive
@@ -140,6 +145,7 @@ class SegmentReader {
 
   const uint8_t* base_ = nullptr;
   size_t map_size_ = 0;
+  bool owns_map_ = true;  // false when attached to someone else's mapping
   std::string path_;
   std::string instance_;
   uint32_t value_count_ = 0;

@@ -2,6 +2,7 @@
 // Creates an instance's stats segment and publishes snapshots into it under the seqlock.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -54,6 +55,11 @@ class SegmentWriter {
 
   const std::string& path() const noexcept { return path_; }
   bool open() const noexcept { return header_ != nullptr; }
+  /// This writer's own mapping of the segment, for a reader in the same process
+  /// (SegmentReader::Attach): the same addresses, so a race detector sees both sides.
+  std::span<const std::byte> mapping() const noexcept {
+    return {reinterpret_cast<const std::byte*>(header_), header_ != nullptr ? size_ : 0};
+  }
 
  private:
   segment::Header* header_ = nullptr;

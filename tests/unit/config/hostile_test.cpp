@@ -94,6 +94,16 @@ TEST(HostileTest, DeviceArgListRepeatsTheKeyInOrder) {
             argv.end());
 }
 
+TEST(HostileTest, DeviceArgKeysMayHoldDashesButNotAtTheEnds) {
+  const std::vector<ConfigError> errors = ErrorsOf(WithArgs(R"(      socket-abstract: "no"
+      -x: 1
+      y-: 1
+)"));
+  EXPECT_TRUE(HasError(errors, 8, 7, "device argument key '-x' is not valid"));
+  EXPECT_TRUE(HasError(errors, 9, 7, "device argument key 'y-' is not valid"));
+  EXPECT_EQ(errors.size(), 2u) << testing::Dump(errors);
+}
+
 TEST(HostileTest, DeviceStringWithArgumentsIsRejected) {
   const ConfigError e = OnlyError(R"(ports:
   - name: wire

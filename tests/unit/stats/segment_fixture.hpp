@@ -3,6 +3,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -133,5 +134,29 @@ class FakeWriter {
   std::map<std::string, uint32_t> index_;
   std::vector<uint64_t> values_;
 };
+
+/// Pins the calling process (or thread) to the `n`-th CPU it may run on (if
+/// there are that many): writer and reader on different CPUs overlap far more
+/// often than two time-sliced on one, even on a loaded machine.
+inline void PinToNthCpu(int n) {
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < 2) return;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &allowed) && n-- == 0) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      sched_setaffinity(0, sizeof(one), &one);
+      return;
+    }
+  }
+}
+
+/// `counters` counters of one lcore: the catalogue of the seqlock torture tests.
+inline FakeWriter SmallCatalogue(unsigned counters) {
+  FakeWriter f;
+  for (unsigned i = 0; i < counters; ++i) f.Counter("lcore", fmt::format("c{}", i), "lcore=1,chain=0");
+  return f;
+}
 
 }  // namespace ingestd::stats::fixture

@@ -24,8 +24,10 @@ using segment::MetricDesc;
 using segment::MetricKind;
 using fixture::FakeWriter;
 using fixture::MonoNs;
+using fixture::PinToNthCpu;
 using fixture::RawSegment;
 using fixture::ShmGuard;
+using fixture::SmallCatalogue;
 using fixture::UniqueInstance;
 
 /// A forked child process; killed and reaped at scope exit if still there.
@@ -49,29 +51,6 @@ struct Child {
 bool WaitReady(int fd) {
   char c = 0;
   return read(fd, &c, 1) == 1;
-}
-
-/// Pins the calling process to the `n`-th CPU it may run on (if there are
-/// that many): writer and reader on different CPUs overlap far more often
-/// than two processes time-sliced on one, even on a loaded machine.
-void PinToNthCpu(int n) {
-  cpu_set_t allowed;
-  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || CPU_COUNT(&allowed) < 2) return;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &allowed) && n-- == 0) {
-      cpu_set_t one;
-      CPU_ZERO(&one);
-      CPU_SET(cpu, &one);
-      sched_setaffinity(0, sizeof(one), &one);
-      return;
-    }
-  }
-}
-
-FakeWriter SmallCatalogue(unsigned counters) {
-  FakeWriter f;
-  for (unsigned i = 0; i < counters; ++i) f.Counter("lcore", fmt::format("c{}", i), "lcore=1,chain=0");
-  return f;
 }
 
 // ---------------------------------------------------------------- seqlock

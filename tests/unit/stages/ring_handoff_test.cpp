@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Two lcores hand mbufs over an SP/SC rte_ring through EnqueueBurst and RingReader,
+// as a pipeline's segments do: every packet arrives once, in order, with the bytes and
+// metadata the producer wrote, and every mbuf is back in its pool at the end.
+//
+// Under ThreadSanitizer (the 'concurrency' suite of build-tsan) this is where races in
+// the hand-off would show: the producer's writes to an mbuf must happen-before the
+// consumer's reads of it. DPDK's libraries are not instrumented; the ring's code is
+// inline in its headers and so compiled here (build-tsan selects its C11-atomics
+// variant, whose acquire/release TSan understands). The mempool's shared ring lives
+// in an uninstrumented driver, so the pool hand-back is annotated below.
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include <gtest/gtest.h>
+
+#include "drop_sink.hpp"
+#include "ingestd/dataplane/eal.hpp"
+#include "ingestd/dataplane/mempools.hpp"
+#include "ingestd/packet/mbuf_meta.hpp"
+#include "ring_link.hpp"
+
+#if defined(__SANITIZE_THREAD__)
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#endif
+
+namespace ingestd::stages {
+namespace {
+
+/// The mempool hands a freed mbuf to its next owner through code TSan cannot see:
+/// a free on one lcore happens-before any later allocation on another.
+void PoolFreed([[maybe_unused]] rte_mempool* pool) {
+#if defined(__SANITIZE_THREAD__)
+  __tsan_release(pool);
+#endif
+}
+void PoolTaking([[maybe_unused]] rte_mempool* pool) {
+#if defined(__SANITIZE_THREAD__)
+  __tsan_acquire(pool);
+#endif
+}
+
+rte_mempool* g_pool = nullptr;
+unsigned g_consumer_lcore = RTE_MAX_LCORE;
+
+class EalEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    // Two lcores on the first two CPUs we may use, no hugepages, no PCI.
+    cpu_set_t allowed;
+    ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+    std::vector<int> cpus;
+    for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c)
+      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+    const int second = cpus.size() > 1 ? cpus[1] : cpus[0];  // one CPU: both lcores share it
+    static std::string lcores = "--lcores=0@" + std::to_string(cpus[0]) + ",1@" + std::to_string(second);
+    static std::string prefix = "--file-prefix=ingestd-unit-handoff-" + std::to_string(getpid());
+    static std::vector<std::string> args{"ring_handoff_test", "--no-huge", "--no-pci", "-m", "128", lcores,
+                                         "--no-telemetry", "--log-level=warning", prefix};
+    static std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
+    g_pool = rte_pktmbuf_pool_create("handoff_pool", 4095, 64, dataplane::MempoolSet::PrivSize(), 256 + 128, 0);
+    ASSERT_NE(g_pool, nullptr);
+    g_consumer_lcore = rte_get_next_lcore(-1, /*skip_main=*/1, /*wrap=*/0);
+    ASSERT_LT(g_consumer_lcore, RTE_MAX_LCORE);
+  }
+  void TearDown() override {
+    rte_mempool_free(g_pool);
+    const std::string runtime_dir = rte_eal_get_runtime_dir();
+    rte_eal_cleanup();
+    dataplane::RemoveRuntimeFiles(runtime_dir);
+  }
+};
+const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
+
+constexpr uint16_t kFrameLen = 64;
+
+/// What the consumer lcore needs and reports. `go` and `done` carry it across.
+struct Consumer {
+  SegmentPlan plan;
+  uint64_t total = 0;
+  uint64_t deadline_tsc = 0;
+  std::atomic<bool> go{false};
+  // Written by the consumer, read after `done`.
+  uint64_t received = 0;
+  uint64_t out_of_order = 0;
+  uint64_t bad_bytes = 0;
+  uint64_t bad_meta = 0;
+  uint64_t byte_count_errors = 0;
+  std::atomic<bool> done{false};
+};
+
+int ConsumeLcore(void* arg) {
+  Consumer& h = *static_cast<Consumer*>(arg);
+  while (!h.go.load(std::memory_order_acquire)) rte_pause();
+  RingReader reader;
+  IdleBackoff idle;
+  rte_mbuf* pkts[kMaxBurst];
+  while (h.received < h.total && rte_rdtsc() < h.deadline_tsc) {
+    uint64_t bytes = 0;
+    const uint16_t n = reader.Next(h.plan, pkts, bytes);
+    if (n == 0) {
+      idle.Idle(h.plan.counters);
+      continue;
+    }
+    idle.Busy();
+    uint64_t sum = 0;
+    for (uint16_t i = 0; i < n; ++i) {
+      rte_mbuf* m = pkts[i];
+      const uint64_t seq = h.received + i;
+      uint64_t in_data = 0;
+      std::memcpy(&in_data, rte_pktmbuf_mtod(m, const void*), sizeof(in_data));
+      h.out_of_order += in_data != seq;
+      const auto* data = rte_pktmbuf_mtod(m, const uint8_t*);
+      for (uint16_t b = sizeof(seq); b < kFrameLen; ++b) h.bad_bytes += data[b] != static_cast<uint8_t>(seq + b);
+      packet::PktMeta& meta = packet::Meta(m);
+      h.bad_meta += meta.ring_tsc != seq || meta.in_port != 7;
+      meta.out_port = 1;  // a later stage writes metadata too, before TX frees the mbuf
+      sum += m->pkt_len;
+    }
+    h.byte_count_errors += sum != bytes;
+    h.received += n;
+    rte_pktmbuf_free_bulk(pkts, n);
+    PoolFreed(g_pool);
+  }
+  h.done.store(true, std::memory_order_release);
+  return 0;
+}
+
+TEST(RingHandoff, TwoLcoresHandEveryMbufOverInOrderWithItsBytesAndMetadata) {
+  ASSERT_NE(g_pool, nullptr);
+  constexpr uint64_t kPackets = 300'000;
+  rte_ring* ring = rte_ring_create("handoff_ring", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  ASSERT_NE(ring, nullptr);
+
+  SegmentPlan producer;
+  producer.out_ring = ring;
+  producer.out_ring_capacity = rte_ring_get_capacity(ring);
+  producer.ring_policy = config::RingPolicy::kBackpressure;  // lossless: every packet must arrive
+  auto consumer = std::make_unique<Consumer>();
+  consumer->plan.in_ring = ring;
+  consumer->plan.burst = 32;
+  consumer->total = kPackets;
+  consumer->deadline_tsc = rte_rdtsc() + rte_get_tsc_hz() * 60;  // bounded even if something hangs
+  ASSERT_EQ(rte_eal_remote_launch(ConsumeLcore, consumer.get(), g_consumer_lcore), 0);
+  consumer->go.store(true, std::memory_order_release);
+
+  IdleBackoff idle;
+  rte_mbuf* pkts[kMaxBurst];
+  uint64_t sent = 0;
+  bool alloc_stalled = false;
+  while (sent < kPackets) {
+    const uint16_t n = static_cast<uint16_t>(std::min<uint64_t>(32, kPackets - sent));
+    PoolTaking(g_pool);
+    if (rte_pktmbuf_alloc_bulk(g_pool, pkts, n) != 0) {  // the consumer holds them: wait
+      if (rte_rdtsc() > consumer->deadline_tsc) {
+        alloc_stalled = true;
+        break;
+      }
+      idle.Idle(producer.counters);
+      continue;
+    }
+    idle.Busy();
+    for (uint16_t i = 0; i < n; ++i) {
+      rte_mbuf* m = pkts[i];
+      const uint64_t seq = sent + i;
+      auto* data = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kFrameLen));
+      std::memcpy(data, &seq, sizeof(seq));
+      for (uint16_t b = sizeof(seq); b < kFrameLen; ++b) data[b] = static_cast<uint8_t>(seq + b);
+      packet::PktMeta& meta = packet::Meta(m);
+      meta.ring_tsc = seq;
+      meta.in_port = 7;
+    }
+    DropSink drops(producer.counters);
+    EnqueueBurst(producer, pkts, n, producer.counters, drops);
+    sent += n;
+  }
+  // Bounded: the consumer gives up at its deadline.
+  while (!consumer->done.load(std::memory_order_acquire)) rte_pause();
+  EXPECT_EQ(rte_eal_wait_lcore(g_consumer_lcore), 0);
+
+  EXPECT_FALSE(alloc_stalled);
+  EXPECT_EQ(consumer->received, kPackets);
+  EXPECT_EQ(consumer->out_of_order, 0u);
+  EXPECT_EQ(consumer->bad_bytes, 0u);
+  EXPECT_EQ(consumer->bad_meta, 0u);
+  EXPECT_EQ(consumer->byte_count_errors, 0u);
+  EXPECT_EQ(producer.counters.ring_out_pkts.Load(), kPackets);
+  uint64_t dropped = 0;
+  for (const auto& d : producer.counters.drops) dropped += d.Load();
+  EXPECT_EQ(dropped, 0u) << "backpressure never drops";
+  EXPECT_EQ(rte_ring_count(ring), 0u);
+  EXPECT_EQ(rte_mempool_in_use_count(g_pool), 0u) << "mbuf leak";
+  std::printf("ring hand-off: %llu packets, %llu ring-full events, ring high water %llu\n",
+              static_cast<unsigned long long>(consumer->received),
+              static_cast<unsigned long long>(producer.counters.ring_full_events.Load()),
+              static_cast<unsigned long long>(producer.counters.ring_high_water.Load()));
+  rte_ring_free(ring);
+}
+
+}  // namespace
+}  // namespace ingestd::stages
