@@ -353,7 +353,8 @@ void ExpectSlowStageBoundedAndRecovered(const FaultRun& r) {
   for (const LiveReport& l : r.samples) {
     if (l.state != "running") continue;
     peak = std::max(peak, l.json.at("totals").at("mbufs_in_use").get<uint64_t>());
-    if (l.published_mono_ns < slow_start) before_slow_max_occupancy = std::max(before_slow_max_occupancy, RingOccupancy(l.json));
+    if (l.published_mono_ns < slow_start)
+      before_slow_max_occupancy = std::max(before_slow_max_occupancy, RingOccupancy(l.json));
   }
   Figure("samples", r.samples.size());
   Figure("mbufs_in_use_peak", peak);
@@ -447,7 +448,8 @@ TEST(Faults, PoolRunningDryCountsRxNombufAndTrafficResumes) {
         // Every frame read (or lost for want of an mbuf), and nothing left in flight.
         return PortCounter(l.json, "in", "rx_packets") + PortCounter(l.json, "in", "rx_nombuf") == n &&
                t.at("rx_packets") == PortCounter(l.json, "in", "rx_packets") &&
-               t.at("rx_packets").get<uint64_t>() == t.at("tx_packets").get<uint64_t>() + t.at("dropped").get<uint64_t>();
+               t.at("rx_packets").get<uint64_t>() ==
+                   t.at("tx_packets").get<uint64_t>() + t.at("dropped").get<uint64_t>();
       });
   ExpectCleanEnd(r);
   if (r.exit_code != 0) return;
