@@ -240,8 +240,8 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     std::vector<rte_mempool*> rx_pools;
     for (size_t i = 0; i < ports.size(); ++i) {
       port_ids.push_back(ports.PortId(i));
-      if (rte_mempool* p = ports.RxPool(i); p != nullptr && std::find(rx_pools.begin(), rx_pools.end(), p) == rx_pools.end())
-        rx_pools.push_back(p);
+      rte_mempool* p = ports.RxPool(i);
+      if (p != nullptr && std::find(rx_pools.begin(), rx_pools.end(), p) == rx_pools.end()) rx_pools.push_back(p);
     }
     if (std::string err = injector.Install(fault_plan, port_ids, rx_pools); !err.empty()) return Fail(err);
   }

@@ -67,7 +67,8 @@ std::string ParseFaultPlan(std::string_view spec, FaultPlan& out) {
     } else if (name == "double_free") {
       if (!ParseWindow(value, out.double_free, arg) || !arg.empty()) return bad("");
     } else {
-      return fmt::format("{}: unknown fault '{}' (known: tx_stall, tx_slow, rx_slow, pool_hold, double_free)", kFaultsEnv, name);
+      return fmt::format("{}: unknown fault '{}' (known: tx_stall, tx_slow, rx_slow, pool_hold, double_free)",
+                         kFaultsEnv, name);
     }
   }
   return {};

@@ -72,7 +72,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) TxQueueFaults {
   uint64_t refused_final = 0;     // refused packets never offered again: ingestd dropped them
   uint64_t delayed = 0;           // packets the slow fault delayed
   uint64_t last_call_tsc = 0;
-  uint64_t max_gap = 0;  // longest time between two calls: how long the lcore was away
+  uint64_t max_gap = 0;           // longest time between two calls: how long the lcore was away
   uint64_t accepted_after_stall = 0;  // packets taken after the stall ended
   uint64_t sent_after_release = 0;    // packets taken after the pool hold ended
   uint64_t first_accept_after_stall_tsc = 0;
@@ -97,9 +97,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) RxQueueFaults {
 struct InjectorState {
   FaultPlan plan;
   uint64_t hz = rte_get_tsc_hz();
-  CycleWindow stall;
-  CycleWindow slow;
-  uint64_t slow_cycles_per_packet = 0;
+  CycleWindow tx_stall;
+  CycleWindow tx_slow;
+  uint64_t tx_slow_cycles_per_packet = 0;
   CycleWindow rx_slow;
   uint64_t rx_slow_cycles_per_packet = 0;
   CycleWindow double_free;
@@ -109,7 +109,7 @@ struct InjectorState {
   std::atomic<uint64_t> t0_tsc{0};
   std::atomic<uint64_t> t0_mono_ns{0};
 
-  std::vector<std::unique_ptr<TxQueueFaults>> queues;
+  std::vector<std::unique_ptr<TxQueueFaults>> tx_queues;
   std::vector<std::unique_ptr<RxQueueFaults>> rx_queues;
 
   std::vector<rte_mempool*> pools;
@@ -144,8 +144,9 @@ uint16_t OnRxBurst(uint16_t /*port*/, uint16_t /*queue*/, rte_mbuf** /*pkts*/, u
   const uint64_t now = rte_rdtsc();
   uint64_t t0 = s.t0_tsc.load(std::memory_order_relaxed);
   if (t0 == 0) t0 = s.StartClock(now);
-  if (s.rx_slow.Contains(now - t0)) {
-    SpinFor(now, s.rx_slow.Clip(now - t0, s.rx_slow_cycles_per_packet * nb));
+  const uint64_t since = now > t0 ? now - t0 : 0;  // another lcore may have started the clock just now
+  if (s.rx_slow.Contains(since)) {
+    SpinFor(now, s.rx_slow.Clip(since, s.rx_slow_cycles_per_packet * nb));
     q.delayed += nb;
   }
   return nb;
@@ -158,7 +159,7 @@ uint16_t OnTxBurst(uint16_t /*port*/, uint16_t /*queue*/, rte_mbuf** pkts, uint1
   const uint64_t now = rte_rdtsc();
   uint64_t t0 = s.t0_tsc.load(std::memory_order_relaxed);
   if (t0 == 0) t0 = s.StartClock(now);
-  const uint64_t since = now - t0;
+  const uint64_t since = now > t0 ? now - t0 : 0;
   if (q.last_call_tsc != 0 && now - q.last_call_tsc > q.max_gap) q.max_gap = now - q.last_call_tsc;
   q.last_call_tsc = now;
   ++q.calls;
@@ -175,8 +176,8 @@ uint16_t OnTxBurst(uint16_t /*port*/, uint16_t /*queue*/, rte_mbuf** pkts, uint1
     q.pending_n = 0;
   }
 
-  if (s.slow.Contains(since)) {
-    SpinFor(now, s.slow.Clip(since, s.slow_cycles_per_packet * nb));
+  if (s.tx_slow.Contains(since)) {
+    SpinFor(now, s.tx_slow.Clip(since, s.tx_slow_cycles_per_packet * nb));
     q.delayed += nb;
   }
 
@@ -184,9 +185,9 @@ uint16_t OnTxBurst(uint16_t /*port*/, uint16_t /*queue*/, rte_mbuf** pkts, uint1
     rte_pktmbuf_free(pkts[0]);  // the planted bug: the PMD frees it again after sending
 
   uint16_t accept = nb;
-  if (s.stall.Contains(since)) {
+  if (s.tx_stall.Contains(since)) {
     accept = std::min(nb, s.plan.tx_stall_accept);
-  } else if (s.stall.After(since)) {
+  } else if (s.tx_stall.After(since)) {
     if (q.first_accept_after_stall_tsc == 0) q.first_accept_after_stall_tsc = now;
     q.accepted_after_stall += nb;
   }
@@ -258,9 +259,9 @@ std::string Injector::Install(const FaultPlan& plan, std::span<const uint16_t> p
                               std::span<rte_mempool* const> pools) {
   InjectorState& s = *state_;
   s.plan = plan;
-  s.stall = ToCycles(plan.tx_stall, s.hz);
-  s.slow = ToCycles(plan.tx_slow, s.hz);
-  s.slow_cycles_per_packet = plan.tx_slow_ns_per_packet * s.hz / 1'000'000'000;
+  s.tx_stall = ToCycles(plan.tx_stall, s.hz);
+  s.tx_slow = ToCycles(plan.tx_slow, s.hz);
+  s.tx_slow_cycles_per_packet = plan.tx_slow_ns_per_packet * s.hz / 1'000'000'000;
   s.rx_slow = ToCycles(plan.rx_slow, s.hz);
   s.double_free = ToCycles(plan.double_free, s.hz);
   s.rx_slow_cycles_per_packet = plan.rx_slow_ns_per_packet * s.hz / 1'000'000'000;
@@ -277,7 +278,7 @@ std::string Injector::Install(const FaultPlan& plan, std::span<const uint16_t> p
       if (tq->callback == nullptr)
         return fmt::format("fault injection: no TX callback on port {} queue {}: {}", port, q,
                            rte_strerror(rte_errno));
-      s.queues.push_back(std::move(tq));
+      s.tx_queues.push_back(std::move(tq));
     }
     for (uint16_t q = 0; q < info.nb_rx_queues; ++q) {
       auto rq = std::make_unique<RxQueueFaults>();
@@ -302,7 +303,7 @@ void Injector::Stop() {
   s.stopped = true;
   s.stop.store(true, std::memory_order_relaxed);
   if (s.hold_thread.joinable()) s.hold_thread.join();
-  for (auto& q : s.queues) {
+  for (auto& q : s.tx_queues) {
     // The lcores have returned: a refusal nobody retried was a drop.
     q->refused_final += q->pending_n;
     q->pending_n = 0;
@@ -361,13 +362,13 @@ nlohmann::json Injector::Report() const {
   // Microseconds from `from_tsc` to the earliest queue event, or -1 when none happened.
   const auto us_until = [&](uint64_t from_tsc, uint64_t TxQueueFaults::*event) {
     uint64_t first = 0;
-    for (const auto& q : s.queues)
+    for (const auto& q : s.tx_queues)
       if (q.get()->*event != 0 && (first == 0 || q.get()->*event < first)) first = q.get()->*event;
     return first == 0 || first < from_tsc ? -1.0 : double(first - from_tsc) * 1e6 / double(s.hz);
   };
   uint64_t calls = 0, offered = 0, refused_calls = 0, refused = 0, retries = 0, refused_final = 0, delayed = 0;
   uint64_t after_stall = 0, after_release = 0;
-  for (const auto& q : s.queues) {
+  for (const auto& q : s.tx_queues) {
     after_stall += q->accepted_after_stall;
     after_release += q->sent_after_release;
     calls += q->calls;
@@ -379,7 +380,7 @@ nlohmann::json Injector::Report() const {
     delayed += q->delayed;
   }
   uint64_t gap = 0;
-  for (const auto& q : s.queues) gap = std::max(gap, q->max_gap);
+  for (const auto& q : s.tx_queues) gap = std::max(gap, q->max_gap);
   nlohmann::json j = {{"clock_start_mono_ns", t0_mono}, {"tx_calls", calls}, {"tx_offered", offered}, 
                       {"tx_max_gap_us", double(gap) * 1e6 / double(s.hz)}};
   if (!s.audit.is_null()) j["pool_audit"] = s.audit;
@@ -395,7 +396,7 @@ nlohmann::json Injector::Report() const {
         {"refused_final", refused_final},
         {"accepted_after", after_stall},
         {"first_accept_after_us",
-         t0_tsc == 0 ? -1.0 : us_until(t0_tsc + s.stall.to, &TxQueueFaults::first_accept_after_stall_tsc)},
+         t0_tsc == 0 ? -1.0 : us_until(t0_tsc + s.tx_stall.to, &TxQueueFaults::first_accept_after_stall_tsc)},
     };
   }
   if (s.plan.tx_slow.enabled) {
@@ -404,16 +405,6 @@ nlohmann::json Injector::Report() const {
         {"end_mono_ns", mono_at_ms(s.plan.tx_slow.start_ms + s.plan.tx_slow.duration_ms)},
         {"ns_per_packet", s.plan.tx_slow_ns_per_packet},
         {"delayed_packets", delayed},
-    };
-  }
-  if (s.plan.rx_slow.enabled) {
-    uint64_t rx_delayed = 0;
-    for (const auto& q : s.rx_queues) rx_delayed += q->delayed;
-    j["rx_slow"] = {
-        {"start_mono_ns", mono_at_ms(s.plan.rx_slow.start_ms)},
-        {"end_mono_ns", mono_at_ms(s.plan.rx_slow.start_ms + s.plan.rx_slow.duration_ms)},
-        {"ns_per_packet", s.plan.rx_slow_ns_per_packet},
-        {"delayed_packets", rx_delayed},
     };
   }
   if (s.plan.rx_slow.enabled) {

@@ -82,7 +82,8 @@ TEST(FaultLifecycle, SigtermAtRandomMomentsUnderLoadLosesNothing) {
     EXPECT_NE(child.Stderr().find("received, stopping"), std::string::npos) << "stopped by the signal";
     EXPECT_GT(j.at("totals").at("rx_packets").get<uint64_t>(), 0u);
     ExpectConserved(j);
-    std::cout << fmt::format("[ run      ] {:2}: {:17} {:12} delay {:3} ms: rx {} = tx {} + dropped {}, mbufs in use {}\n", i,
+    std::cout << fmt::format("[ run      ] {:2}: {:17} {:12} delay {:3} ms: rx {} = tx {} + dropped {}, "
+                             "mbufs in use {}\n", i,
                              s.layout == Layout::kPipeline ? "pipeline" : "run-to-completion", s.ring_policy, delay,
                              j.at("totals").at("rx_packets").dump(), j.at("totals").at("tx_packets").dump(),
                              j.at("totals").at("dropped").dump(), j.at("totals").at("mbufs_in_use").dump());
