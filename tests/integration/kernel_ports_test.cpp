@@ -434,7 +434,10 @@ TEST(KernelPorts, LinkDownAndUpWhileTrafficFlows) {
   ASSERT_GE(dropped_at_a0, retried) << replay.Log();
   const uint64_t lost_in = dropped_at_a0 - retried;
   EXPECT_EQ(*sent, delivered + lost_in) << replay.Log();
-  EXPECT_GT(lost_in, 0u) << "a1 was down while frames were sent";
+  // While a1 was down each send was either dropped (counted above) or refused
+  // with ENOBUFS once a0 had lost its carrier (tcpreplay retries those): which
+  // of the two depends on timing, but the sender cannot have gone unhindered.
+  EXPECT_GT(lost_in + retried, 0u) << "a1 was down while frames were sent";
   EXPECT_EQ(in.at("rx_packets").get<uint64_t>(), delivered);
   EXPECT_EQ(stats.at("totals").at("rx_packets").get<uint64_t>(), delivered);
 
