@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -199,12 +201,15 @@ ports:
                      prefix, ports, chains, extra);
 }
 
-constexpr const char* kOneChain = "    - rx: [in]\n      segments:\n        - {lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}\n";
+constexpr const char* kOneChain =
+    "    - rx: [in]\n      segments:\n        - {lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}\n";
+constexpr const char* kAfPacketOut =
+    "  - {name: out, device: net_af_packet1, args: {iface: b1}, rx_queues: 0, tx_queues: 1}\n";
 // framecnt 4096: the kernel's RX ring holds a whole test's traffic, so a worker
 // descheduled on a busy 2-CPU machine cannot make the kernel drop frames (which
 // 22.11's af_packet would not count: its imissed stays 0).
-constexpr const char* kAfPacketOut =
-    "  - {name: out, device: net_af_packet1, args: {iface: b1}, rx_queues: 0, tx_queues: 1}\n";
+constexpr const char* kAfPacketIn =
+    "  - {name: in, device: net_af_packet0, args: {iface: a1, framecnt: 4096}}\n";
 
 /// Runs `in_port_yaml` → af_packet on b1 with `frames` replayed into `inject_iface`:
 /// the capture on b0 must equal the input, in order, and the counters must balance.
@@ -295,8 +300,7 @@ TEST(KernelPorts, AfPacketForwardsEveryFrameByteForByte) {
   TempDir dir;
   const std::vector<Bytes> frames = WithoutAfPacketRewrites(WellFormed(framegen::MixedTraffic(17, 2500)));
   ASSERT_GT(frames.size(), 1500u);
-  const json stats = ExpectForwardedByteForByte(
-      rig.ns, dir, "  - {name: in, device: net_af_packet0, args: {iface: a1, framecnt: 4096}}\n", "a0", frames);
+  const json stats = ExpectForwardedByteForByte(rig.ns, dir, kAfPacketIn, "a0", frames);
   if (!stats.is_null()) {
     EXPECT_EQ(stats.at("ports").at(0).at("link_up"), 1);
   }
@@ -316,7 +320,9 @@ TEST(KernelPorts, TapInAfPacketOutForwardsEveryFrameByteForByte) {
 TEST(KernelPorts, AfXdpInForwardsEveryFrameByteForByte) {
   // The one capability this test may find missing: AF_XDP sockets (CONFIG_XDP_SOCKETS).
   const int fd = socket(AF_XDP, SOCK_RAW, 0);
-  if (fd < 0) GTEST_SKIP() << "this kernel has no AF_XDP sockets (socket(AF_XDP): " << strerror(errno) << ")";
+  if (fd < 0 && errno == EAFNOSUPPORT)
+    GTEST_SKIP() << "this kernel has no AF_XDP sockets (CONFIG_XDP_SOCKETS): socket(AF_XDP) says " << strerror(errno);
+  ASSERT_GE(fd, 0) << "socket(AF_XDP): " << strerror(errno);
   close(fd);
   Rig rig("afxdp");
   TempDir dir;
@@ -360,10 +366,7 @@ TEST(KernelPorts, LinkDownAndUpWhileTrafficFlows) {
   ASSERT_EQ(index.size(), frames.size());
   const std::string prefix = UniquePrefix(TestName());
   NsIngestd ingestd(rig.ns, dir, prefix,
-                    Yaml(prefix,
-                         std::string("  - {name: in, device: net_af_packet0, args: {iface: a1, framecnt: 4096}}\n") +
-                             kAfPacketOut,
-                         kOneChain, "stats: {period_ms: 10}\n"),
+                    Yaml(prefix, std::string(kAfPacketIn) + kAfPacketOut, kOneChain, "stats: {period_ms: 10}\n"),
                     {"--duration", "60"});
   ASSERT_TRUE(ingestd.WaitRunning(20s)) << ingestd.Output();
   Capture capture(rig.ns, dir, "b0", frames.size());
@@ -434,7 +437,10 @@ TEST(KernelPorts, LinkDownAndUpWhileTrafficFlows) {
   ASSERT_GE(dropped_at_a0, retried) << replay.Log();
   const uint64_t lost_in = dropped_at_a0 - retried;
   EXPECT_EQ(*sent, delivered + lost_in) << replay.Log();
-  EXPECT_GT(lost_in, 0u) << "a1 was down while frames were sent";
+  // While a1 was down each send was either dropped (counted above) or refused
+  // with ENOBUFS once a0 had lost its carrier (tcpreplay retries those): which
+  // of the two depends on timing, but the sender cannot have gone unhindered.
+  EXPECT_GT(lost_in + retried, 0u) << "a1 was down while frames were sent";
   EXPECT_EQ(in.at("rx_packets").get<uint64_t>(), delivered);
   EXPECT_EQ(stats.at("totals").at("rx_packets").get<uint64_t>(), delivered);
 
