@@ -651,7 +651,8 @@ class Loader {
       // A list repeats the key, for drivers that take one value per queue
       // (net_pcap: `tx_pcap: [q0.pcap, q1.pcap]` is two TX queues).
       if (it->second.IsSequence() && it->second.size() > 0) {
-        for (const YAML::Node& item : it->second) {
+        const YAML::Node list = it->second;  // a handle: `it->second` lives in a temporary proxy
+        for (const YAML::Node& item : list) {
           if (!item.IsScalar()) {
             diag_.Error(MarkOf(item), fmt::format("device argument '{}': list items must be single values, got {}",
                                                   key, Describe(item)));

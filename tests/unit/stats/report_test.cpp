@@ -782,7 +782,9 @@ TEST_F(Cli, GoodSegmentPrintsTheTable) {
   FakeWriter f = IngestdCatalogue();
   FillRun(f);
   SegmentWriter w;
-  ASSERT_EQ(f.Start(w, instance), "");
+  // One publish with a 10 s period: three CLI runs under ASan on a loaded machine
+  // can take longer than the 500 ms after which a 100 ms writer reads as stale.
+  ASSERT_EQ(f.Start(w, instance, 10'000'000'000), "");
   const RunResult r = RunCli("--path " + fixture::ShmPath(instance));
   EXPECT_EQ(r.exit, 0) << r.out;
   for (const char* s : {"instance", "running", "ports", "wire", "latency", "drops by reason"})
