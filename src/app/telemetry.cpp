@@ -30,9 +30,22 @@ nlohmann::json ReadReport(rte_tel_data* d) {
   return stats::ReportJson(snapshot);
 }
 
+/// A dict key DPDK 22.11 accepts: it refuses (and drops) names with anything but
+/// [A-Za-z0-9_/]. "malformed:bad_ipv4_ihl" becomes "malformed/bad_ipv4_ihl" and
+/// "e2e,chain=0,lcore=1" becomes "e2e/chain_0/lcore_1".
+std::string TelemetryName(const std::string& key) {
+  std::string name = key.substr(0, RTE_TEL_MAX_STRING_LEN - 1);
+  for (char& c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '/';
+    if (!ok) c = (c == ':' || c == ',') ? '/' : '_';
+  }
+  return name;
+}
+
 /// Adds a scalar JSON value to a telemetry dict: integers as numbers, the rest as text.
 void AddScalar(rte_tel_data* d, const std::string& key, const nlohmann::json& v) {
-  const std::string name = key.substr(0, RTE_TEL_MAX_STRING_LEN - 1);
+  const std::string name = TelemetryName(key);
   if (v.is_number_unsigned()) {
     rte_tel_data_add_dict_u64(d, name.c_str(), v.get<uint64_t>());
   } else if (v.is_number_integer()) {
@@ -60,8 +73,9 @@ void AddKeyedArray(rte_tel_data* d, const nlohmann::json& array, KeyOf key_of) {
     rte_tel_data* child = rte_tel_data_alloc();
     if (child == nullptr) return;
     AddObject(child, element);
-    const std::string key = key_of(element).substr(0, RTE_TEL_MAX_STRING_LEN - 1);
-    rte_tel_data_add_dict_container(d, key.c_str(), child, 0);
+    // keep = 0: DPDK frees the child after replying, unless it refuses it (full dict).
+    if (rte_tel_data_add_dict_container(d, TelemetryName(key_of(element)).c_str(), child, 0) != 0)
+      rte_tel_data_free(child);
   }
 }
 

@@ -4,6 +4,6 @@
 
 namespace ingestd::stats {
 
-thread_local LcoreCounters* t_alloc_tally __attribute__((tls_model("initial-exec"))) = nullptr;
+constinit thread_local LcoreCounters* t_alloc_tally __attribute__((tls_model("initial-exec"))) = nullptr;
 
 }  // namespace ingestd::stats

@@ -150,7 +150,8 @@ TEST(Stats, TelemetrySocketServesTheSameFigures) {
   pollfd p{fd, POLLIN, 0};
   ASSERT_EQ(poll(&p, 1, 5000), 1);
   ASSERT_GT(read(fd, buf, sizeof(buf)), 0);  // the greeting
-  for (const char* cmd : {"/ingestd/totals", "/ingestd/ports", "/ingestd/latency", "/ingestd/allocation"}) {
+  for (const char* cmd :
+       {"/ingestd/totals", "/ingestd/drops", "/ingestd/ports", "/ingestd/latency", "/ingestd/allocation"}) {
     ASSERT_GT(write(fd, cmd, std::strlen(cmd)), 0);
     ASSERT_EQ(poll(&p, 1, 5000), 1);
     const ssize_t n = read(fd, buf, sizeof(buf));
@@ -164,6 +165,14 @@ TEST(Stats, TelemetrySocketServesTheSameFigures) {
     }
     if (std::string(cmd) == "/ingestd/ports") {
       EXPECT_TRUE(body.contains("in")) << body.dump();
+    }
+    // Every reason and histogram under a name DPDK accepts, none left out.
+    if (std::string(cmd) == "/ingestd/drops") {
+      EXPECT_TRUE(body.contains("malformed/truncated_ethernet")) << body.dump();
+      EXPECT_TRUE(body.contains("ring_full")) << body.dump();
+    }
+    if (std::string(cmd) == "/ingestd/latency") {
+      EXPECT_TRUE(body.contains("e2e/chain_0/lcore_1")) << body.dump();
     }
     if (std::string(cmd) == "/ingestd/allocation") {
       const auto& v = body.at("heap_allocs_per_packet");  // a ratio: telemetry carries it as text
