@@ -25,6 +25,7 @@
 #include "ingestd/dataplane/file_access.hpp"
 #include "ingestd/dataplane/hugepages.hpp"
 #include "ingestd/dataplane/mempools.hpp"
+#include "ingestd/rules/rule_set.hpp"
 #include "ingestd/dataplane/ports.hpp"
 #include "ingestd/stages/pipeline.hpp"
 #include "ingestd/stats/collector.hpp"
@@ -67,8 +68,12 @@ std::string Summary(const nlohmann::json& report) {
                        downs != 0 ? fmt::format(", link went down {} time(s)", downs) : "");
   }
   const bool conserved = t.at("conserved").get<bool>();
-  out += fmt::format("conservation: received {} = transmitted {} + dropped {}: {}\n", t.at("rx_packets").dump(),
-                     t.at("tx_packets").dump(), t.at("dropped").dump(), conserved ? "holds" : "VIOLATED");
+  const uint64_t clones = t.value("clones", uint64_t{0});
+  out += fmt::format("conservation: received {}{} = transmitted {} + dropped {}: {}\n", t.at("rx_packets").dump(),
+                     clones != 0 ? fmt::format(" + mirror copies {}", clones) : "", t.at("tx_packets").dump(),
+                     t.at("dropped").dump(), conserved ? "holds" : "VIOLATED");
+  for (const nlohmann::json& r : report.at("rules"))
+    out += fmt::format("  rule {:<36} {} hits\n", r.at("rule").get<std::string>(), r.at("hits").dump());
   const uint64_t in_use = t.at("mbufs_in_use").get<uint64_t>();
   const uint64_t kept = t.value("mbufs_kept_by_devices", uint64_t{0});
   std::string note;
@@ -206,11 +211,21 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   if (auto s = ports.Resolve(cfg); !s.ok()) return Fail(s.message());
   if (auto s = pools.Create(cfg.pipeline.mempool, ports.Sockets(), "ingestd_pkt"); !s.ok())
     return Fail(s.message());
+  const bool mirrors = std::any_of(cfg.rules.begin(), cfg.rules.end(), [](const config::RuleConfig& r) {
+    return r.action.mirror.has_value();
+  });
+  if (mirrors) {
+    if (auto s = pools.CreateClonePool(cfg.pipeline.mempool.clones, cfg.pipeline.mempool.cache, "ingestd_clones");
+        !s.ok())
+      return Fail(s.message());
+  }
   if (auto s = ports.Start(cfg, pools); !s.ok()) return Fail(s.message());
   for (const std::string& w : ports.warnings()) std::fprintf(stderr, "ingestd: note: %s\n", w.c_str());
 
   stages::Pipeline pipeline;
-  if (auto s = pipeline.Build(cfg, ports); !s.ok()) return Fail(s.message());
+  if (auto s = pipeline.Build(cfg, ports, pools.ClonePool()); !s.ok()) return Fail(s.message());
+  if (!cfg.rules.empty())
+    std::printf("ingestd: %zu rules compiled in %.1f ms\n", cfg.rules.size(), pipeline.Rules()->build_us() / 1000.0);
   if (opt.packets) pipeline.SetPacketLimit(*opt.packets);
 
   stats::StatsCollector collector;
@@ -218,6 +233,11 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   for (const auto& r : pipeline.Rings())
     collector.AddRing(r.name, r.chain, r.from_lcore, r.to_lcore, r.ring, r.producer);
   for (size_t i = 0; i < ports.size(); ++i) collector.AddPort(cfg.ports[i].name, ports.PortId(i));
+  if (!cfg.rules.empty()) {
+    std::vector<std::string> rule_names;
+    for (const config::RuleConfig& r : cfg.rules) rule_names.push_back(r.name);
+    collector.AddRules(std::move(rule_names), pipeline.RuleHits());
+  }
   for (const auto& p : pools.Pools()) {
     uint64_t kept = 0;
     for (size_t i = 0; i < ports.size(); ++i)

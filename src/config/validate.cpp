@@ -37,6 +37,7 @@ class Validator {
     CheckStageCoverage();
     CheckPolling();
     CheckRoutes();
+    CheckRules();
     CheckMbufFitsFrame();
     CheckCache();
     // The sums count ports, segments and rings: only meaningful on a clean file.
@@ -253,16 +254,46 @@ class Validator {
 
     // Chain i transmits on TX queue i of whatever port it sends to.
     const size_t chains = p_.chain_count;
-    std::set<uint16_t> checked;
-    for (const RouteConfig& rt : routes) {
-      if (rt.out_port == kDropRoute || !checked.insert(rt.out_port).second) continue;
-      const PortConfig& port = cfg_.ports[rt.out_port];
-      if (!p_.ports[rt.out_port].ok || port.tx_queues >= chains) continue;
-      diag_.Error(p_.ports[rt.out_port].tx_queues,
+    std::set<uint16_t> outputs;
+    for (const RouteConfig& rt : routes)
+      if (rt.out_port != kDropRoute) outputs.insert(rt.out_port);
+    for (const RuleConfig& rule : cfg_.rules) {
+      if (rule.action.forward) outputs.insert(*rule.action.forward);
+      if (rule.action.mirror) outputs.insert(*rule.action.mirror);
+      outputs.insert(rule.action.balance.begin(), rule.action.balance.end());
+    }
+    for (const uint16_t out : outputs) {
+      const PortConfig& port = cfg_.ports[out];
+      if (!p_.ports[out].ok || port.tx_queues >= chains) continue;
+      diag_.Error(p_.ports[out].tx_queues,
                   fmt::format("port '{}' has {} TX queue{} but {} chains send to it (chain i "
                               "transmits on TX queue i)",
                               port.name, port.tx_queues, port.tx_queues == 1 ? "" : "s", chains),
                   fmt::format("set tx_queues: {} on port '{}'", chains, port.name));
+    }
+  }
+
+  // A mirror copy shares its original's bytes (an indirect mbuf), so a port that
+  // rewrites Ethernet addresses would rewrite both: refuse rather than corrupt.
+  void CheckRules() {
+    for (const RuleConfig& rule : cfg_.rules) {
+      const Mark at{rule.line, rule.column};
+      if (rule.match.in_port && cfg_.ports[*rule.match.in_port].rx_queues == 0) {
+        diag_.Error(at, fmt::format("rule '{}' matches input port '{}', which receives nothing (rx_queues: 0)",
+                                    rule.name, cfg_.ports[*rule.match.in_port].name));
+      }
+      if (!rule.action.mirror) continue;
+      std::vector<uint16_t> touched(rule.action.balance);
+      touched.push_back(*rule.action.mirror);
+      if (rule.action.forward) touched.push_back(*rule.action.forward);
+      for (const uint16_t port : touched) {
+        const PortConfig& p = cfg_.ports[port];
+        if (!p.set_src_mac && !p.set_dst_mac) continue;
+        diag_.Error(at, fmt::format("rule '{}' mirrors to or beside port '{}', which rewrites MAC addresses: the "
+                                    "mirror shares the original's bytes, so both would change",
+                                    rule.name, p.name),
+                    fmt::format("remove set_src_mac/set_dst_mac from port '{}', or mirror elsewhere", p.name));
+      }
     }
   }
 

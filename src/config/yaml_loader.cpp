@@ -18,6 +18,8 @@
 
 #include "diagnostics.hpp"
 #include "loader.hpp"
+#include "rules_loader.hpp"
+#include "yaml_reader.hpp"
 
 namespace ingestd::config::internal {
 namespace {
@@ -29,7 +31,7 @@ constexpr size_t kMaxPorts = 32;
 // sched_setaffinity's CPU_SETSIZE.
 constexpr uint64_t kMaxCpu = 1023;
 
-const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes", "stats", "parse"};
+const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes", "rules", "stats", "parse"};
 const std::vector<std::string> kParseKeys = {"vlan_depth", "verify_ipv4_checksum", "tunnels",
                                              "vxlan_port", "geneve_port", "gtpu_port"};
 // In TunnelBits order: bit i is kTunnelNames[i].
@@ -41,7 +43,7 @@ const std::vector<std::string> kPortKeys = {"name",    "device",  "args",       
                                             "tx_queues", "rx_desc", "tx_desc",     "mtu",
                                             "promiscuous", "set_src_mac", "set_dst_mac"};
 const std::vector<std::string> kPipelineKeys = {"burst", "tx_retries", "mempool", "chains"};
-const std::vector<std::string> kMempoolKeys = {"mbufs", "cache", "data_room"};
+const std::vector<std::string> kMempoolKeys = {"mbufs", "cache", "data_room", "clones"};
 const std::vector<std::string> kChainKeys = {"rx", "ring_size", "ring_policy", "segments"};
 const std::vector<std::string> kSegmentKeys = {"lcore", "cpu", "stages"};
 const std::vector<std::string> kRouteKeys = {"from", "to"};
@@ -54,57 +56,8 @@ const std::vector<std::string> kStageNameList(kStageNames, kStageNames + kStageC
 
 constexpr std::string_view kStageOrder = "stages run in the order rx, parse, process, encode, tx";
 
-Mark MarkOf(const YAML::Node& node) {
-  const YAML::Mark m = node.Mark();
-  if (m.is_null()) return {};
-  // yaml-cpp counts from 0.
-  return {m.line + 1, m.column + 1};
-}
-
-// Escapes control bytes (a "\0" in YAML yields a real NUL) so messages stay one line.
-std::string Printable(std::string_view s) {
-  constexpr size_t kMaxShown = 60;
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (out.size() > kMaxShown) out = out.substr(0, kMaxShown - 3) + "...";
-  return out;
-}
-
-std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return fmt::format("'{}'", Printable(node.Scalar()));
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    default:
-      return "nothing";
-  }
-}
-
-bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
-
-uint64_t NearestPowerOfTwo(uint64_t v, uint64_t lo, uint64_t hi) {
-  uint64_t up = lo;
-  while (up < v && up < hi) up <<= 1;
-  const uint64_t down = up > lo ? up >> 1 : up;
-  return (v - down < up - v) ? down : up;
-}
-
-bool IsHex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // [A-Za-z][A-Za-z0-9_-]{0,31}
 bool IsPortName(std::string_view s) {
@@ -179,91 +132,6 @@ std::optional<std::string> UnsafeReason(std::string_view v) {
   return std::nullopt;
 }
 
-std::optional<MacAddress> ParseMac(std::string_view s) {
-  if (s.size() != 17) return std::nullopt;
-  MacAddress mac;
-  for (size_t i = 0; i < 6; ++i) {
-    const size_t at = i * 3;
-    if (!IsHex(s[at]) || !IsHex(s[at + 1]) || (i < 5 && s[at + 2] != ':')) return std::nullopt;
-    unsigned value = 0;
-    std::from_chars(s.data() + at, s.data() + at + 2, value, 16);
-    mac.bytes[i] = static_cast<uint8_t>(value);
-  }
-  return mac;
-}
-
-/// One key: value pair of a mapping.
-struct Field {
-  std::string key;
-  YAML::Node value;
-  Mark key_at;
-  // The value's position. yaml-cpp marks an empty value at the next token,
-  // possibly lines away, so an empty value points at its key instead.
-  Mark at;
-};
-
-/// Reads a mapping with a fixed key set: reports duplicates and (on Finish)
-/// unknown keys with a suggestion.
-class MapReader {
- public:
-  MapReader(Diagnostics& diag, const YAML::Node& node, std::string_view what,
-            const std::vector<std::string>& keys, Mark at)
-      : diag_(diag), keys_(keys), at_(at) {
-    if (!node.IsMap()) {
-      diag_.Error(at, fmt::format("expected a mapping for {}, got {}", what, Describe(node)));
-      return;
-    }
-    is_map_ = true;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const Mark key_at = MarkOf(it->first);
-      if (!it->first.IsScalar()) {
-        diag_.Error(key_at, fmt::format("expected a key name, got {}", Describe(it->first)));
-        continue;
-      }
-      Field f{it->first.Scalar(), it->second, key_at,
-              it->second.IsNull() ? key_at : MarkOf(it->second)};
-      auto found = fields_.find(f.key);
-      if (found != fields_.end()) {
-        diag_.Error(key_at, fmt::format("duplicate key '{}'", Printable(f.key)),
-                    fmt::format("it is first given at line {}", found->second.key_at.line));
-        continue;
-      }
-      fields_.emplace(f.key, f);
-    }
-  }
-
-  bool is_map() const { return is_map_; }
-
-  const Field* Get(const std::string& key) const {
-    auto it = fields_.find(key);
-    return it == fields_.end() ? nullptr : &it->second;
-  }
-
-  const Field* Require(const std::string& key, std::string_view context) {
-    const Field* f = Get(key);
-    if (f == nullptr && is_map_) {
-      diag_.Error(at_, fmt::format("missing required key '{}' {}", key, context));
-    }
-    return f;
-  }
-
-  /// Reports keys that are not in the schema; `context` reads "in port 'wire'".
-  void Finish(std::string_view context) {
-    for (const auto& [key, f] : fields_) {
-      if (std::find(keys_.begin(), keys_.end(), key) != keys_.end()) continue;
-      std::string hint = DidYouMean(key, keys_);
-      if (hint.empty()) hint = "known keys: " + JoinNames(keys_);
-      diag_.Error(f.key_at, fmt::format("unknown key '{}' {}", Printable(key), context), hint);
-    }
-  }
-
- private:
-  Diagnostics& diag_;
-  const std::vector<std::string>& keys_;
-  Mark at_;
-  bool is_map_ = false;
-  std::map<std::string, Field> fields_;
-};
 
 /// "port:queue" or "port", as written in chains' rx lists and routes' from.
 struct QueueRef {
@@ -271,10 +139,10 @@ struct QueueRef {
   std::optional<uint16_t> queue;
 };
 
-class Loader {
+class Loader : ValueReader {
  public:
   Loader(Diagnostics& diag, std::filesystem::path base_dir, Parsed& out)
-      : diag_(diag), base_dir_(std::move(base_dir)), out_(out) {}
+      : ValueReader(diag), base_dir_(std::move(base_dir)), out_(out) {}
 
   void Run(const YAML::Node& root) {
     out_.root = MarkOf(root);
@@ -289,113 +157,17 @@ class Loader {
     ParsePorts(r.Require("ports", "at the top level"));
     ParsePipeline(r.Require("pipeline", "at the top level"));
     ParseRoutes(r.Require("routes", "at the top level"));
+    if (const Field* f = r.Get("rules")) {
+      LoadRules(*f, diag_, [this](const std::string& name, Mark at, std::string_view what) {
+        return PortByName(name, at, what);
+      }, out_.cfg.rules);
+    }
     ParseStats(r.Get("stats"));
     ParseParser(r.Get("parse"));
     r.Finish("at the top level");
   }
 
  private:
-  // --- scalar readers: each reports its own error and returns nullopt ---
-
-  std::optional<uint64_t> Uint(const Field& f, uint64_t lo, uint64_t hi) {
-    if (!f.value.IsScalar()) {
-      diag_.Error(f.at, fmt::format("{}: expected an integer, got {}", f.key, Describe(f.value)));
-      return std::nullopt;
-    }
-    const std::string& s = f.value.Scalar();
-    std::string_view digits(s);
-    const bool negative = digits.starts_with('-');
-    if (negative || digits.starts_with('+')) digits.remove_prefix(1);
-    bool all_digits = !digits.empty();
-    for (char c : digits) all_digits = all_digits && IsDigit(c);
-    if (!all_digits) {
-      diag_.Error(f.at, fmt::format("{}: expected an integer, got '{}'", f.key, Printable(s)));
-      return std::nullopt;
-    }
-    uint64_t v = 0;
-    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    const bool zero = ec == std::errc() && v == 0;
-    if (ec != std::errc() || (negative && !zero) || v < lo || v > hi) {
-      diag_.Error(f.at, fmt::format("{} {} is out of range {}..{}", f.key, s, lo, hi));
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<uint64_t> PowerOfTwo(const Field& f, uint64_t lo, uint64_t hi) {
-    std::optional<uint64_t> v = Uint(f, lo, hi);
-    if (v && !IsPowerOfTwo(*v)) {
-      diag_.Error(f.at, fmt::format("{} {} is not a power of two", f.key, *v),
-                  fmt::format("use {}", NearestPowerOfTwo(*v, lo, hi)));
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<bool> Bool(const Field& f) {
-    if (f.value.IsScalar()) {
-      const std::string& s = f.value.Scalar();
-      if (s == "true" || s == "True" || s == "TRUE") return true;
-      if (s == "false" || s == "False" || s == "FALSE") return false;
-    }
-    // yes/no/on/off are YAML 1.1 booleans some readers accept and others do
-    // not: insist on the unambiguous spelling.
-    diag_.Error(f.at, fmt::format("{}: expected true or false, got {}", f.key, Describe(f.value)));
-    return std::nullopt;
-  }
-
-  std::optional<std::string> String(const Field& f) {
-    if (!f.value.IsScalar()) {
-      diag_.Error(f.at, f.value.IsNull()
-                            ? fmt::format("{}: expected a value", f.key)
-                            : fmt::format("{}: expected a string, got {}", f.key, Describe(f.value)));
-      return std::nullopt;
-    }
-    return f.value.Scalar();
-  }
-
-  std::optional<size_t> Choice(const Field& f, const std::vector<std::string>& names) {
-    std::optional<std::string> s = String(f);
-    if (!s) return std::nullopt;
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (*s == names[i]) return i;
-    }
-    std::string hint = DidYouMean(*s, names);
-    diag_.Error(f.at, fmt::format("{} must be one of {}, got '{}'", f.key, JoinNames(names),
-                                  Printable(*s)),
-                hint);
-    return std::nullopt;
-  }
-
-  bool List(const Field& f) {
-    if (f.value.IsSequence()) return true;
-    diag_.Error(f.at, fmt::format("{}: expected a list, got {}", f.key, Describe(f.value)));
-    return false;
-  }
-
-  std::optional<MacAddress> Mac(const Field& f) {
-    std::optional<std::string> s = String(f);
-    if (!s) return std::nullopt;
-    std::optional<MacAddress> mac = ParseMac(*s);
-    if (!mac) {
-      diag_.Error(f.at, fmt::format("{}: '{}' is not a MAC address", f.key, Printable(*s)),
-                  "write six hex bytes separated by ':', e.g. 02:00:00:00:00:01");
-    }
-    return mac;
-  }
-
-  template <typename T>
-  void Set(const Field* f, T& dst, uint64_t lo, uint64_t hi) {
-    if (f == nullptr) return;
-    if (std::optional<uint64_t> v = Uint(*f, lo, hi)) dst = static_cast<T>(*v);
-  }
-
-  template <typename T>
-  void SetPowerOfTwo(const Field* f, T& dst, uint64_t lo, uint64_t hi) {
-    if (f == nullptr) return;
-    if (std::optional<uint64_t> v = PowerOfTwo(*f, lo, hi)) dst = static_cast<T>(*v);
-  }
-
   // --- sections ---
 
   void ParseEal(const Field* field) {
@@ -727,6 +499,7 @@ class Loader {
           Set(d, pl.mempool.data_room, 256, 65535);
           out_.data_room = d->at;
         }
+        Set(m.Get("clones"), pl.mempool.clones, 63, 16777215);
         m.Finish("in pipeline.mempool");
       }
     }
@@ -1011,7 +784,6 @@ class Loader {
     return ref;
   }
 
-  Diagnostics& diag_;
   std::filesystem::path base_dir_;
   Parsed& out_;
   std::map<std::string, Mark> port_names_;

@@ -17,7 +17,19 @@ uint16_t MempoolSet::PrivSize() noexcept {
 }
 
 MempoolSet::~MempoolSet() {
+  rte_mempool_free(clone_pool_);
   for (rte_mempool* p : pools_) rte_mempool_free(p);
+}
+
+Status MempoolSet::CreateClonePool(uint32_t mbufs, uint32_t cache, const std::string& name) {
+  clone_pool_ = rte_pktmbuf_pool_create(name.c_str(), mbufs, cache, PrivSize(), 0, SOCKET_ID_ANY);
+  if (clone_pool_ == nullptr) {
+    const int err = rte_errno;
+    return Status::Error(err, fmt::format("cannot create the mirror clone pool {} ({} mbufs): {}; "
+                                          "lower pipeline.mempool.clones or raise eal.memory_mb",
+                                          name, mbufs, rte_strerror(err)));
+  }
+  return Status::Ok();
 }
 
 Status MempoolSet::Create(const config::MempoolConfig& cfg, const std::vector<int>& sockets,
@@ -52,6 +64,7 @@ std::vector<MempoolSet::PoolView> MempoolSet::Pools() const {
   std::vector<PoolView> out;
   for (unsigned s = 0; s < kMaxSockets; ++s)
     if (by_socket_[s] != nullptr) out.push_back({by_socket_[s]->name, static_cast<int>(s), by_socket_[s]});
+  if (clone_pool_ != nullptr) out.push_back({clone_pool_->name, clone_pool_->socket_id, clone_pool_});
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "ingestd/dataplane/ports.hpp"
+#include "ingestd/rules/rule_set.hpp"
 #include "segment_plan.hpp"
 
 namespace ingestd::stages {
@@ -52,13 +53,24 @@ Pipeline::Pipeline() : control_(std::make_unique<RunControl>()) {}
 
 Pipeline::~Pipeline() {
   Wait();
-  for (SegmentPlan* p : plans_) DeleteOnSocket(p);
+  for (SegmentPlan* p : plans_) {
+    rte_free(p->rule_hits);
+    DeleteOnSocket(p);
+  }
   for (const RingLink& l : links_) rte_ring_free(l.ring);
   DeleteOnSocket(routes_);
   DeleteOnSocket(encode_);
 }
 
-Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSet& ports) {
+Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSet& ports, rte_mempool* clone_pool) {
+  if (!cfg.rules.empty()) {
+    std::vector<uint16_t> port_ids;
+    for (size_t i = 0; i < cfg.ports.size(); ++i) port_ids.push_back(ports.PortId(i));
+    if (auto s = rules::RuleSet::Build(cfg.rules, port_ids, "ingestd_rules", SOCKET_ID_ANY, rules_); !s.ok())
+      return s;
+    if (rules_->mirrors() && clone_pool == nullptr)
+      return Status::Error(EINVAL, "a rule mirrors, but there is no clone pool");
+  }
   routes_ = NewOnSocket<RouteTable>("ingestd_routes", SOCKET_ID_ANY);
   encode_ = NewOnSocket<EncodeTable>("ingestd_encode", SOCKET_ID_ANY);
   if (routes_ == nullptr || encode_ == nullptr)
@@ -106,6 +118,15 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       plan->routes = routes_;
       plan->encode = encode_;
       plan->control = control_.get();
+      if (rules_ && seg.first <= config::Stage::kProcess && config::Stage::kProcess <= seg.last) {
+        plan->rules = rules_.get();
+        plan->clone_pool = clone_pool;
+        plan->rule_hits = static_cast<stats::Counter*>(
+            rte_zmalloc_socket("ingestd_rule_hits", sizeof(stats::Counter) * rules_->size(), RTE_CACHE_LINE_SIZE, socket));
+        if (plan->rule_hits == nullptr)
+          return Status::Error(ENOMEM, fmt::format("cannot allocate lcore {}'s rule counters; raise eal.memory_mb", seg.lcore));
+        for (uint32_t r = 0; r < rules_->size(); ++r) new (&plan->rule_hits[r]) stats::Counter();
+      }
       if (seg.first == config::Stage::kRx) {
         for (const config::RxQueueRef& q : chain.rx) {
           rte_mempool* pool = ports.RxPool(q.port);
@@ -170,6 +191,13 @@ std::vector<Pipeline::RingView> Pipeline::Rings() const {
   std::vector<RingView> out;
   for (const RingLink& l : links_)
     out.push_back({l.name, l.to->chain, l.from->lcore, l.to->lcore, l.ring, &l.from->counters});
+  return out;
+}
+
+std::vector<const stats::Counter*> Pipeline::RuleHits() const {
+  std::vector<const stats::Counter*> out;
+  for (const SegmentPlan* p : plans_)
+    if (p->rule_hits != nullptr) out.push_back(p->rule_hits);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "parse_stage.hpp"
 #include "ring_link.hpp"
 #include "route_stage.hpp"
+#include "rules_stage.hpp"
 #include "rx_stage.hpp"
 #include "segment_plan.hpp"
 #include "tx_stage.hpp"
@@ -46,7 +47,7 @@ template <Stage kFirst, Stage kLast>
 int RunSegment(SegmentPlan& plan) noexcept {
   stats::LcoreCounters& c = plan.counters;
   const stats::ScopedAllocTally count_allocations(c);
-  rte_mbuf* pkts[kMaxBurst];
+  rte_mbuf* pkts[kMaxBurstOut];
   IdleBackoff backoff;
   RingReader ring_reader;
   unsigned next_queue = 0;
@@ -104,7 +105,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
       }
       if constexpr (Covers(kFirst, kLast, Stage::kProcess)) {
         const uint16_t in = n;
-        n = RouteBurst(pkts, n, *plan.routes, drops);
+        n = ProcessBurst(pkts, n, plan, drops, c, bytes);
         clock.Done(Stage::kProcess, in, bytes);
         bytes -= drops.TakeDroppedBytes();
       }

@@ -13,8 +13,13 @@
 #include "ingestd/packet/parse.hpp"
 #include "ingestd/stats/counters.hpp"
 
+struct rte_mempool;
 struct rte_mempool_cache;
 struct rte_ring;
+
+namespace ingestd::rules {
+class RuleSet;
+}
 
 namespace ingestd::stages {
 
@@ -23,6 +28,8 @@ using config::Stage;
 /// Bursts are at most 64 packets: enough to amortise a PMD call and a ring
 /// operation, small enough that a burst's mbuf headers and metadata stay in L1.
 inline constexpr uint16_t kMaxBurst = 64;
+/// Packets a stage may hand on from one burst: each may gain a mirror copy.
+inline constexpr uint16_t kMaxBurstOut = 2 * kMaxBurst;
 inline constexpr unsigned kMaxRxQueuesPerChain = 64;
 inline constexpr unsigned kMaxPorts = RTE_MAX_ETHPORTS;
 inline constexpr unsigned kMaxQueuesPerPort = 64;
@@ -85,6 +92,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) SegmentPlan {
   config::RingPolicy ring_policy = config::RingPolicy::kDrop;
   const RouteTable* routes = nullptr;
   const EncodeTable* encode = nullptr;
+  const rules::RuleSet* rules = nullptr;  // process: null when the config has no rules
+  stats::Counter* rule_hits = nullptr;    // process: one per rule, this lcore's
+  rte_mempool* clone_pool = nullptr;      // process: indirect mbufs for mirror copies
   RunControl* control = nullptr;
   const std::atomic<bool>* upstream_done = nullptr;  // previous segment's `done`
 

@@ -34,7 +34,7 @@ inline void SendBurst(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n
 /// output port, in arrival order within each port. Usually one pass.
 inline void TxBurst(rte_mbuf** pkts, uint16_t n, const SegmentPlan& plan, stats::LcoreCounters& c,
                     DropSink& drops) noexcept {
-  rte_mbuf* group[kMaxBurst];
+  rte_mbuf* group[kMaxBurstOut];
   while (n > 0) {
     const uint16_t port = packet::Meta(pkts[0]).out_port;
     uint16_t same = 0;

@@ -75,6 +75,11 @@ void StatsCollector::AddMempool(const std::string& name, int socket, const rte_m
   pools_.push_back({name, socket, pool, kept_by_devices});
 }
 
+void StatsCollector::AddRules(std::vector<std::string> names, std::vector<const Counter*> per_lcore) {
+  rule_names_ = std::move(names);
+  rule_hits_ = std::move(per_lcore);
+}
+
 std::string StatsCollector::Start(const std::string& instance, uint64_t period_ns, int gid) {
   MetricTable t;
   // Registration order is sampling order: each Sample* walks its sources the same way.
@@ -160,6 +165,9 @@ std::string StatsCollector::Start(const std::string& instance, uint64_t period_n
     t.Add(MetricKind::kGauge, "mempool", "mbufs_kept_by_devices", labels, "mbufs",
           "mbufs ports keep out of the pool even after closing (net_af_xdp's fill ring)");
   }
+  rules_base_ = t.value_count();
+  for (const std::string& name : rule_names_)
+    t.Add(MetricKind::kCounter, "rule", "rule_hits", "rule=" + name, "packets", "packets the rule matched first");
   values_.assign(t.value_count(), 0);
   return writer_.Create(instance, t, rte_get_tsc_hz(), period_ns, gid);
 }
@@ -258,7 +266,16 @@ void StatsCollector::Publish() {
   SampleRings();
   SamplePorts();
   SamplePools();
+  SampleRules();
   writer_.Publish(values_);
+}
+
+void StatsCollector::SampleRules() {
+  for (size_t r = 0; r < rule_names_.size(); ++r) {
+    uint64_t hits = 0;
+    for (const Counter* lcore : rule_hits_) hits += lcore[r].Load();
+    values_[rules_base_ + r] = hits;
+  }
 }
 
 void StatsCollector::FreezePorts() {

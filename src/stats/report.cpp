@@ -247,7 +247,8 @@ json ReportJson(const Snapshot& s) {
   KeyedRows<json> rings;
   json latency = json::array();
   json alloc_histograms = json::array();
-  uint64_t mbufs_taken = 0, heap_allocs = 0, heap_bytes = 0, bytes_copied = 0;
+  uint64_t mbufs_taken = 0, clones = 0, heap_allocs = 0, heap_bytes = 0, bytes_copied = 0;
+  json rules_json = json::array();
 
   auto port_row = [&](const Metric& m) -> json& {
     json& p = ports.At(std::string(m.Label("port")));
@@ -289,9 +290,12 @@ json ReportJson(const Snapshot& s) {
       if (m.name == "rx_pkts") rx += v;
       else if (m.name == "tx_pkts") tx += v;
       else if (m.name == "mbufs_taken") mbufs_taken += v;
+      else if (m.name == "clones") clones += v;
       else if (m.name == "heap_allocs") heap_allocs += v;
       else if (m.name == "heap_bytes") heap_bytes += v;
       else if (m.name == "bytes_copied") bytes_copied += v;
+    } else if (m.group == "rule") {
+      rules_json.push_back({{"rule", m.Label("rule")}, {"hits", v}});
     } else if (m.group == "drops") {
       const std::string reason(m.Label("reason"));
       dropped += v;
@@ -357,11 +361,12 @@ json ReportJson(const Snapshot& s) {
       {"totals",
        {{"rx_packets", rx}, {"tx_packets", tx}, {"dropped", dropped}, {"drops", drops},
         {"mbufs_in_use", mbufs_in_use}, {"mbufs_total", mbufs_total}, {"mbufs_kept_by_devices", mbufs_kept},
-        {"conserved", rx == tx + dropped}}},
+        {"clones", clones}, {"conserved", rx + clones == tx + dropped}}},
       {"ports", ports_json},
       {"lcores", lcores_json},
       {"stages", stages_json},
       {"rings", rings_json},
+      {"rules", rules_json},
       {"latency", latency},
       {"allocation",
        {{"packets", rx}, {"mbufs_per_packet", Ratio(mbufs_taken, rx)},

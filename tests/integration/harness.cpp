@@ -244,7 +244,8 @@ void ExpectConserved(const nlohmann::json& stats) {
   uint64_t drops = 0;
   for (const auto& [reason, n] : t.at("drops").items()) drops += n.get<uint64_t>();
   EXPECT_EQ(t.at("dropped").get<uint64_t>(), drops);
-  EXPECT_EQ(t.at("rx_packets").get<uint64_t>(), t.at("tx_packets").get<uint64_t>() + drops);
+  EXPECT_EQ(t.at("rx_packets").get<uint64_t>() + t.at("clones").get<uint64_t>(),
+            t.at("tx_packets").get<uint64_t>() + drops);
   // Zero, but for buffers a device keeps past its close (net_af_xdp's fill ring).
   EXPECT_EQ(t.at("mbufs_in_use").get<uint64_t>(), t.at("mbufs_kept_by_devices").get<uint64_t>());
 }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "ingestd/config/rules.hpp"
 #include "ingestd/packet/parse.hpp"
 
 namespace ingestd::config {
@@ -144,6 +145,7 @@ struct MempoolConfig {
   uint32_t mbufs = 8191;      // per NUMA socket; best as 2^n - 1
   uint32_t cache = 256;       // per-lcore cache, <= RTE_MEMPOOL_CACHE_MAX_SIZE
   uint16_t data_room = 2176;  // RTE_MBUF_DEFAULT_BUF_SIZE: 2048 + headroom
+  uint32_t clones = 4095;     // indirect mbufs for mirror copies (made only when a rule mirrors)
   Mark mark;
 };
 
@@ -185,6 +187,8 @@ struct RuntimeConfig {
   std::vector<PortConfig> ports;
   PipelineConfig pipeline;
   std::vector<RouteConfig> routes;
+  /// The process stage's rules, in file order; a packet no rule matches follows `routes`.
+  std::vector<RuleConfig> rules;
   StatsConfig stats;
   /// What parse decodes: VLAN depth, tunnels to look through, checksum check.
   packet::ParseOptions parse;

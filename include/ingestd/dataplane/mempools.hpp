@@ -33,6 +33,10 @@ class MempoolSet {
   /// report SOCKET_ID_ANY for virtual devices).
   rte_mempool* ForSocket(int socket) const noexcept;
 
+  /// A pool of `mbufs` indirect mbufs (no data room, PktMeta private area) for
+  /// mirror copies, which point at their original's data. Listed by Pools().
+  Status CreateClonePool(uint32_t mbufs, uint32_t cache, const std::string& name);
+  rte_mempool* ClonePool() const noexcept { return clone_pool_; }
 
   struct PoolView {
     std::string name;
@@ -47,6 +51,7 @@ class MempoolSet {
  private:
   std::array<rte_mempool*, kMaxSockets> by_socket_{};
   std::vector<rte_mempool*> pools_;
+  rte_mempool* clone_pool_ = nullptr;
 };
 
 }  // namespace ingestd::dataplane

@@ -11,7 +11,12 @@
 #include "ingestd/dataplane/result.hpp"
 #include "ingestd/stats/counters.hpp"
 
+struct rte_mempool;
 struct rte_ring;
+
+namespace ingestd::rules {
+class RuleSet;
+}
 
 namespace ingestd::dataplane {
 class PortSet;
@@ -35,8 +40,10 @@ class Pipeline {
   ~Pipeline();
 
   /// Allocates plans on their lcores' sockets, rings where consecutive stages
-  /// sit on different lcores, and the route and encode tables.
-  dataplane::Status Build(const config::RuntimeConfig& cfg, const dataplane::PortSet& ports);
+  /// sit on different lcores, the route and encode tables, and compiles the
+  /// rules. `clone_pool` holds mirror copies (needed when a rule mirrors).
+  dataplane::Status Build(const config::RuntimeConfig& cfg, const dataplane::PortSet& ports,
+                          rte_mempool* clone_pool = nullptr);
 
   /// Stops RX after `packets` frames in total (before Launch).
   void SetPacketLimit(uint64_t packets) noexcept;
@@ -72,10 +79,17 @@ class Pipeline {
   };
   std::vector<RingView> Rings() const;
 
+  /// Per-rule hit counters of every lcore that runs the process stage
+  /// (hits[lcore][rule]); empty without rules.
+  std::vector<const stats::Counter*> RuleHits() const;
+  /// The compiled rules, or null without rules.
+  const rules::RuleSet* Rules() const noexcept { return rules_.get(); }
+
  private:
   std::unique_ptr<RunControl> control_;
   RouteTable* routes_ = nullptr;
   EncodeTable* encode_ = nullptr;
+  std::unique_ptr<rules::RuleSet> rules_;
   std::vector<SegmentPlan*> plans_;
   struct RingLink {
     std::string name;

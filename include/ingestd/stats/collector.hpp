@@ -34,6 +34,9 @@ class StatsCollector {
   /// (PortSet::MbufsKeptAfterClose); the leak check discounts them.
   void AddMempool(const std::string& name, int socket, const rte_mempool* pool, uint64_t kept_by_devices = 0);
 
+  /// Per-rule hits: `names[r]` is rule r; `per_lcore[l][r]` one lcore's count.
+  void AddRules(std::vector<std::string> names, std::vector<const Counter*> per_lcore);
+
   /// Builds the metric table and creates the segment. Returns "" or the error.
   std::string Start(const std::string& instance, uint64_t period_ns, int gid = -1);
 
@@ -88,11 +91,15 @@ class StatsCollector {
   void SamplePorts();
   void SampleLink(PortSource& p);
   void SamplePools();
+  void SampleRules();
 
   std::vector<LcoreSource> lcores_;
   std::vector<RingSource> rings_;
   std::vector<PortSource> ports_;
   std::vector<PoolSource> pools_;
+  std::vector<std::string> rule_names_;
+  std::vector<const Counter*> rule_hits_;  // one array per process lcore
+  uint32_t rules_base_ = 0;
   std::vector<uint64_t> values_;  // sized once in Start: publishing allocates nothing
   bool ports_frozen_ = false;
   int link_socket_ = -1;  // for interface-flag ioctls, opened when a port has a kernel interface

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// process with rules: one rte_acl classification per burst, then each matched
+// packet's action (drop, sample, mirror, forward, balance); unmatched packets
+// follow the port map.
+#pragma once
+
+#include <cstring>
+
+#include <rte_acl.h>
+#include <rte_byteorder.h>
+#include <rte_hash_crc.h>
+#include <rte_mbuf.h>
+
+#include "drop_sink.hpp"
+#include "ingestd/packet/mbuf_meta.hpp"
+#include "ingestd/rules/rule_set.hpp"
+#include "route_stage.hpp"
+#include "segment_plan.hpp"
+
+namespace ingestd::stages {
+
+using packet::L3Type;
+using rules::AclKey;
+
+inline constexpr uint8_t kTcpProto = 6;
+
+/// The address pair of the IP header at `l3` into `src`/`dst` (IPv4 mapped into
+/// IPv6), and its DSCP. 32 header bytes read; the packet is not written.
+inline uint8_t KeyAddresses(const uint8_t* l3, L3Type type, uint32_t* src, uint32_t* dst) noexcept {
+  if (type == L3Type::kIpv4) {
+    src[0] = src[1] = dst[0] = dst[1] = 0;
+    src[2] = dst[2] = rte_cpu_to_be_32(0xffff);
+    std::memcpy(&src[3], l3 + 12, 4);
+    std::memcpy(&dst[3], l3 + 16, 4);
+    return l3[1] >> 2;
+  }
+  if (type == L3Type::kIpv6) {
+    std::memcpy(src, l3 + 8, 16);
+    std::memcpy(dst, l3 + 24, 16);
+    return static_cast<uint8_t>(((l3[0] & 0x0f) << 2) | (l3[1] >> 6));
+  }
+  std::memset(src, 0, 16);
+  std::memset(dst, 0, 16);
+  return 0;
+}
+
+inline void BuildKey(rte_mbuf* m, const packet::PktMeta& meta, AclKey& k) noexcept {
+  const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
+  const bool ip = meta.l3 == L3Type::kIpv4 || meta.l3 == L3Type::kIpv6;
+  k.proto = ip ? meta.ip_proto : 0;
+  k.tcp_flags = (ip && meta.ip_proto == kTcpProto && meta.l4_off != packet::kNoOffset && !meta.is_fragment)
+                    ? frame[meta.l4_off + 13]
+                    : 0;
+  uint8_t dscp = KeyAddresses(ip ? frame + meta.l3_off : nullptr, ip ? meta.l3 : L3Type::kNone, k.src, k.dst);
+  k.in_port = static_cast<uint8_t>(meta.in_port);
+  k.vlan = rte_cpu_to_be_16(meta.vlan_count ? static_cast<uint16_t>(meta.vlan_tci[0] & 0x0fff) : rules::kKeyNoVlan);
+  k.ethertype = rte_cpu_to_be_16(meta.ethertype);
+  k.src_port = rte_cpu_to_be_16(meta.src_port);
+  k.dst_port = rte_cpu_to_be_16(meta.dst_port);
+  const bool inner = meta.tunnel != packet::TunnelType::kNone &&
+                     (meta.inner_l3 == L3Type::kIpv4 || meta.inner_l3 == L3Type::kIpv6);
+  KeyAddresses(inner ? frame + meta.inner_l3_off : nullptr, inner ? meta.inner_l3 : L3Type::kNone, k.inner_src,
+               k.inner_dst);
+  if (inner) dscp |= rules::kKeyInnerPresent;
+  k.dscp_inner = dscp;
+  k.inner_proto = inner ? meta.inner_ip_proto : 0;
+  k.inner_src_port = rte_cpu_to_be_16(meta.inner_src_port);
+  k.inner_dst_port = rte_cpu_to_be_16(meta.inner_dst_port);
+}
+
+/// The same value for both directions of a flow: XOR pairs source with destination.
+inline uint32_t SymmetricFlowHash(const AclKey& k) noexcept {
+  uint32_t h = rte_hash_crc_4byte(k.proto, 0);
+  for (unsigned w = 0; w < 4; ++w) h = rte_hash_crc_4byte(k.src[w] ^ k.dst[w], h);
+  return rte_hash_crc_4byte(static_cast<uint32_t>(k.src_port ^ k.dst_port), h);
+}
+
+/// Classifies and acts on `pkts[0..n)`. Survivors stay in order at the front,
+/// followed by any mirror copies (so `pkts` holds 2 * kMaxBurst). `bytes` gains
+/// the copies' bytes. Returns how many packets go on.
+inline uint16_t RulesBurst(rte_mbuf** pkts, uint16_t n, const SegmentPlan& plan, DropSink& drops,
+                           stats::LcoreCounters& c, uint64_t& bytes) noexcept {
+  const rules::RuleSet& rs = *plan.rules;
+  AclKey keys[kMaxBurst];
+  const uint8_t* data[kMaxBurst];
+  uint32_t results[kMaxBurst];
+  for (uint16_t i = 0; i < n; ++i) {
+    BuildKey(pkts[i], packet::Meta(pkts[i]), keys[i]);
+    data[i] = reinterpret_cast<const uint8_t*>(&keys[i]);
+  }
+  rte_acl_classify(rs.acl(), data, results, n, 1);
+
+  rte_mbuf* copies[kMaxBurst];
+  uint16_t copy_count = 0;
+  uint16_t kept = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    packet::PktMeta& meta = packet::Meta(m);
+    uint16_t out = plan.routes->out[meta.in_port][meta.in_queue];
+    if (const uint32_t rule = results[i]; rule != 0) {
+      const rules::RuleActionPlan& a = rs.action(rule - 1);
+      stats::Counter& hits = plan.rule_hits[rule - 1];
+      hits.Add(1);
+      if (a.drop) {
+        drops.Drop(m, stats::DropSlot(stats::OtherDrop::kRuleDrop));
+        continue;
+      }
+      // The first of every `sample` hits goes on.
+      if (a.sample > 1 && (hits.Load() - 1) % a.sample != 0) {
+        drops.Drop(m, stats::DropSlot(stats::OtherDrop::kSampledOut));
+        continue;
+      }
+      if (a.mirror_port != rules::kNoPort) {
+        if (rte_mbuf* copy = rte_pktmbuf_clone(m, plan.clone_pool)) [[likely]] {
+          packet::PktMeta& copy_meta = packet::Meta(copy);
+          copy_meta = meta;
+          copy_meta.out_port = a.mirror_port;
+          copies[copy_count++] = copy;
+          bytes += copy->pkt_len;
+          c.clones.Add(1);
+          c.mbufs_taken.Add(1);
+        } else {
+          c.clone_failures.Add(1);
+        }
+      }
+      if (a.out_port != rules::kNoPort) {
+        out = a.out_port;
+      } else if (a.balance_count != 0) {
+        const uint32_t pick = static_cast<uint32_t>((uint64_t{SymmetricFlowHash(keys[i])} * a.balance_count) >> 32);
+        out = rs.balance_ports()[a.balance_first + pick];
+      }
+    }
+    if (out == config::kDropRoute) [[unlikely]] {
+      drops.Drop(m, stats::DropSlot(stats::OtherDrop::kRouteDrop));
+      continue;
+    }
+    meta.out_port = out;
+    pkts[kept++] = m;
+  }
+  for (uint16_t i = 0; i < copy_count; ++i) pkts[kept++] = copies[i];
+  return kept;
+}
+
+/// The process stage: rules when there are any, else the port map alone.
+inline uint16_t ProcessBurst(rte_mbuf** pkts, uint16_t n, const SegmentPlan& plan, DropSink& drops,
+                             stats::LcoreCounters& c, uint64_t& bytes) noexcept {
+  if (plan.rules == nullptr) return RouteBurst(pkts, n, *plan.routes, drops);
+  return RulesBurst(pkts, n, plan, drops, c, bytes);
+}
+
+}  // namespace ingestd::stages
