@@ -264,6 +264,22 @@ TEST(LoaderTest, ShippedDemoConfigsLoad) {
   EXPECT_EQ(chain.segments[1].first, Stage::kProcess);
 }
 
+TEST(LoaderTest, ShippedRulesExampleUsesEveryAction) {
+  const RuntimeConfig cfg = LoadConfig(std::string(INGESTD_CONFIGS_DIR) + "/demo-rules.yaml", TestOptions({0, 1}));
+  ASSERT_EQ(cfg.rules.size(), 5u);
+  bool forward = false, mirror = false, drop = false, sample = false, balance = false, count_only = false;
+  for (const RuleConfig& r : cfg.rules) {
+    forward |= r.action.forward.has_value();
+    mirror |= r.action.mirror.has_value();
+    drop |= r.action.drop;
+    sample |= r.action.sample > 1;
+    balance |= !r.action.balance.empty();
+    count_only |= !r.action.drop && !r.action.forward && !r.action.mirror && r.action.balance.empty() &&
+                  r.action.sample == 1;
+  }
+  EXPECT_TRUE(forward && mirror && drop && sample && balance && count_only);
+}
+
 TEST(LoaderTest, NicExampleNeedsFourCpus) {
   const std::string path = std::string(INGESTD_CONFIGS_DIR) + "/nic-two-port.yaml";
   const RuntimeConfig cfg = LoadConfig(path, TestOptions({0, 1, 2, 3}));
