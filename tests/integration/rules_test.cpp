@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: BSD-3-Clause
+// Rules through the real binary, checked on the output captures as tshark decodes
+// them: forward, mirror (identical frames), drop, sample, balance (both directions
+// of every flow on one port, flows spread within 10 %), count, and the port map
+// for what no rule matches.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+#include "ingestd/framegen/frame_builder.hpp"
+#include "netns.hpp"
+
+namespace ingestd::testing {
+namespace {
+
+using framegen::Bytes;
+using framegen::FrameBuilder;
+using namespace std::chrono_literals;
+
+framegen::Ipv4Addr Host(unsigned net, unsigned i) {
+  return {10, static_cast<uint8_t>(net), static_cast<uint8_t>(i / 250), static_cast<uint8_t>(i % 250 + 1)};
+}
+
+/// One line per frame: the fields tshark decodes, tab-separated.
+std::vector<std::vector<std::string>> Decode(const std::string& pcap, const std::vector<std::string>& fields,
+                                             const TempDir& dir) {
+  std::vector<std::string> argv{FindProgram("tshark"), "-r", pcap, "-T", "fields", "-E", "occurrence=f"};
+  for (const std::string& f : fields) {
+    argv.push_back("-e");
+    argv.push_back(f);
+  }
+  Child tshark(argv, dir, "tshark");
+  EXPECT_EQ(tshark.Wait(60s), 0) << tshark.Stderr();
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(tshark.Stdout());
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> row;
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, '\t');) row.push_back(cell);
+    row.resize(fields.size());
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+/// tshark prints booleans as 1/0 (4.0) or True/False (4.2 on).
+bool IsSet(const std::string& field) { return field == "1" || field == "True"; }
+
+TEST(Rules, EachActionIsSeenOnTheOutputCaptures) {
+  ASSERT_NE(FindProgram("tshark"), "") << "install tshark (Debian: tshark)";
+  TempDir dir;
+  const std::string prefix = UniquePrefix("rules-actions");
+  dir.OwnSegment(prefix);
+
+  // The traffic: 40 UDP to 5001 (forward + mirror), 30 ICMP (drop), 41 SYNs
+  // (sample 1 in 4), 1000 TCP flows in both directions (balance), 25 IPv6 UDP
+  // from fd00::/8 (count, then the port map), 50 UDP elsewhere (the port map).
+  std::vector<Bytes> frames;
+  for (unsigned i = 0; i < 40; ++i)
+    frames.push_back(FrameBuilder().Ipv4({.src = Host(1, i)}).Udp({.src_port = static_cast<uint16_t>(2000 + i), .dst_port = 5001}).Payload(100 + i).Build());
+  for (unsigned i = 0; i < 30; ++i) frames.push_back(FrameBuilder().Ipv4({.src = Host(2, i)}).Icmp().Build());
+  for (unsigned i = 0; i < 41; ++i)
+    frames.push_back(FrameBuilder().Ipv4({.src = Host(3, i)}).Tcp({.src_port = static_cast<uint16_t>(3000 + i), .dst_port = 443, .flags = 0x02}).Build());
+  constexpr unsigned kFlows = 1000;
+  for (unsigned i = 0; i < kFlows; ++i) {
+    const Bytes there = FrameBuilder().Ipv4({.src = Host(4, i), .dst = Host(5, i % 37)}).Tcp({.src_port = static_cast<uint16_t>(10000 + i), .dst_port = static_cast<uint16_t>(80 + i % 3)}).Build();
+    const Bytes back = FrameBuilder().Ipv4({.src = Host(5, i % 37), .dst = Host(4, i)}).Tcp({.src_port = static_cast<uint16_t>(80 + i % 3), .dst_port = static_cast<uint16_t>(10000 + i)}).Build();
+    frames.push_back(there);
+    frames.push_back(back);
+  }
+  for (unsigned i = 0; i < 25; ++i)
+    frames.push_back(FrameBuilder().Ipv6().Udp({.src_port = static_cast<uint16_t>(4000 + i), .dst_port = 9}).Build());
+  for (unsigned i = 0; i < 50; ++i)
+    frames.push_back(FrameBuilder().Ipv4({.src = Host(6, i)}).Udp({.src_port = 1234, .dst_port = static_cast<uint16_t>(6000 + i)}).Build());
+  const std::string input = dir.File("in.pcap");
+  framegen::WritePcap(input, frames);
+
+  auto out = [&](const char* name) { return dir.File(std::string(name) + ".pcap"); };
+  const std::string config = dir.File("rules.yaml");
+  WriteText(config, fmt::format(R"(eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {}, hugepages: auto, log_level: warning}}
+ports:
+  - {{name: wire, device: net_pcap0, args: {{rx_pcap: {}}}}}
+  - {{name: tools, device: net_pcap1, args: {{tx_pcap: {}}}, rx_queues: 0}}
+  - {{name: archive, device: net_pcap2, args: {{tx_pcap: {}}}, rx_queues: 0}}
+  - {{name: ids0, device: net_pcap3, args: {{tx_pcap: {}}}, rx_queues: 0}}
+  - {{name: ids1, device: net_pcap4, args: {{tx_pcap: {}}}, rx_queues: 0}}
+  - {{name: rest, device: net_pcap5, args: {{tx_pcap: {}}}, rx_queues: 0}}
+pipeline:
+  chains: [{{rx: [wire], segments: [{{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}]}}]
+routes: [{{from: wire, to: rest}}]
+rules:
+  - {{name: iperf, match: {{proto: udp, dst_port: 5001}}, forward: tools, mirror: archive}}
+  - {{name: no-icmp, match: {{proto: icmp}}, drop: true}}
+  - {{name: syn, match: {{tcp_flags: [syn, "!ack"]}}, sample: 4, forward: tools}}
+  - {{name: tcp, match: {{proto: tcp}}, balance: [ids0, ids1]}}
+  - {{name: v6, match: {{src: "fd00::/8"}}, count: true}}
+)",
+                                prefix, input, out("tools"), out("archive"), out("ids0"), out("ids1"), out("rest")));
+  const std::string stats_path = dir.File("final.json");
+  const RunResult r = RunIngestd({"-c", config, "--packets", std::to_string(frames.size()), "--duration", "60",
+                                  "--final-stats", stats_path},
+                                 dir, 90s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json stats = ReadJson(stats_path);
+  ExpectConserved(stats);
+
+  // Rule hits and the drops they cause.
+  std::map<std::string, uint64_t> hits;
+  for (const auto& rule : stats.at("rules")) hits[rule.at("rule").get<std::string>()] = rule.at("hits").get<uint64_t>();
+  EXPECT_EQ(hits, (std::map<std::string, uint64_t>{{"iperf", 40}, {"no-icmp", 30}, {"syn", 41}, {"tcp", 2 * kFlows}, {"v6", 25}}));
+  const auto& drops = stats.at("totals").at("drops");
+  EXPECT_EQ(drops.at("rule_drop").get<uint64_t>(), 30u);
+  EXPECT_EQ(drops.at("sampled_out").get<uint64_t>(), 30u);  // 41 SYNs: #1, 5, ..., 41 go on
+  EXPECT_EQ(stats.at("totals").at("clones").get<uint64_t>(), 40u);
+
+  // tools: the 40 UDP to 5001 and the 11 sampled SYNs; nothing else.
+  const auto tools = Decode(out("tools"), {"udp.dstport", "tcp.flags.syn", "tcp.flags.ack"}, dir);
+  unsigned to_5001 = 0, syns = 0;
+  for (const auto& f : tools) {
+    if (f[0] == "5001") ++to_5001;
+    else if (IsSet(f[1]) && !IsSet(f[2])) ++syns;
+    else ADD_FAILURE() << "unexpected frame on tools: " << f[0] << " " << f[1] << " " << f[2];
+  }
+  EXPECT_EQ(to_5001, 40u);
+  EXPECT_EQ(syns, 11u);
+
+  // archive: byte for byte the frames forwarded to 5001, in order.
+  std::vector<Bytes> forwarded;
+  for (const Bytes& f : framegen::ReadPcap(out("tools")))
+    if (f.size() > 37 && f[23] == 17 && f[36] == 0x13 && f[37] == 0x89) forwarded.push_back(f);
+  const std::vector<Bytes> archive = framegen::ReadPcap(out("archive"));
+  EXPECT_EQ(archive.size(), 40u);
+  EXPECT_EQ(archive, forwarded);
+
+  // ids0 / ids1: TCP only; each flow, both directions, on one port; flows spread.
+  std::map<std::string, std::set<int>> flow_ports;
+  unsigned per_port[2] = {};
+  for (int p = 0; p < 2; ++p) {
+    for (const auto& f : Decode(out(p == 0 ? "ids0" : "ids1"), {"ip.src", "ip.dst", "tcp.srcport", "tcp.dstport"}, dir)) {
+      ASSERT_FALSE(f[2].empty()) << "non-TCP frame on an IDS port";
+      const std::string a = f[0] + ":" + f[2], b = f[1] + ":" + f[3];
+      flow_ports[std::min(a, b) + "-" + std::max(a, b)].insert(p);
+      ++per_port[p];
+    }
+  }
+  EXPECT_EQ(flow_ports.size(), kFlows);
+  unsigned flows_on[2] = {};
+  for (const auto& [flow, ports] : flow_ports) {
+    EXPECT_EQ(ports.size(), 1u) << "flow " << flow << " split across ports";
+    ++flows_on[*ports.begin()];
+  }
+  EXPECT_EQ(per_port[0] + per_port[1], 2 * kFlows);
+  std::printf("[ figure   ] balance: %u and %u of %u flows\n", flows_on[0], flows_on[1], kFlows);
+  EXPECT_NEAR(flows_on[0], kFlows / 2.0, kFlows / 2.0 * 0.10);
+
+  // rest (the port map): the IPv6 counted by rule v6, and the other UDP; no TCP, no ICMP.
+  const auto rest = Decode(out("rest"), {"ipv6.src", "udp.dstport", "tcp.srcport", "icmp.type"}, dir);
+  unsigned v6 = 0, other = 0;
+  for (const auto& f : rest) {
+    EXPECT_TRUE(f[2].empty() && f[3].empty()) << "TCP or ICMP reached rest";
+    if (!f[0].empty()) ++v6;
+    else ++other;
+  }
+  EXPECT_EQ(v6, 25u);
+  EXPECT_EQ(other, 50u);
+}
+
+}  // namespace
+}  // namespace ingestd::testing
