@@ -25,13 +25,14 @@
 #include "ingestd/dataplane/file_access.hpp"
 #include "ingestd/dataplane/hugepages.hpp"
 #include "ingestd/dataplane/mempools.hpp"
-#include "ingestd/rules/rule_set.hpp"
 #include "ingestd/dataplane/ports.hpp"
+#include "ingestd/rules/rule_set.hpp"
 #include "ingestd/stages/pipeline.hpp"
 #include "ingestd/stats/collector.hpp"
 #include "ingestd/stats/report.hpp"
 #include "ingestd/stats/segment_reader.hpp"
 #include "options.hpp"
+#include "rules_reload.hpp"
 #include "telemetry.hpp"
 #ifdef INGESTD_FAULT_INJECTION
 #include <cstdlib>
@@ -123,7 +124,7 @@ double SecondsSince(const timespec& start) {
 /// duration, or the packet limit reached. Signals are blocked in every thread
 /// and taken here, so this control loop is the only place they arrive.
 void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::Pipeline& pipeline,
-                    stats::StatsCollector& collector, double period_s) {
+                    stats::StatsCollector& collector, RulesReloader& reloader, double period_s) {
   timespec start{};
   clock_gettime(CLOCK_MONOTONIC, &start);
   const timespec poll{0, 10'000'000};  // 10 ms: how late a limit may be noticed
@@ -135,7 +136,11 @@ void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::P
       next_publish = elapsed + period_s;
     }
     siginfo_t info{};
-    if (sigtimedwait(&signals, &info, &poll) > 0) {
+    const int sig = sigtimedwait(&signals, &info, &poll);
+    if (sig == SIGHUP || g_reload_requested.exchange(false)) {
+      reloader.Reload();
+      collector.Publish();  // the outcome is in the stats at once
+    } else if (sig > 0) {
       std::fprintf(stderr, "ingestd: %s received, stopping\n", strsignal(info.si_signo));
       return;
     }
@@ -146,6 +151,8 @@ void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::P
 
 int Run(const Options& opt, int /*argc*/, char** argv) {
   config::RuntimeConfig cfg;
+  // Read before EAL pins this thread to the main lcore's CPU: a reload validates against it.
+  std::vector<unsigned> host_cpus = config::HostCpus();
   try {
     cfg = config::LoadConfig(opt.config_path);
   } catch (const config::ConfigErrors& e) {
@@ -192,6 +199,7 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);  // reload the rules
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // What EAL and the drivers create starts private to this user; RestrictCreatedFiles
@@ -211,10 +219,9 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   if (auto s = ports.Resolve(cfg); !s.ok()) return Fail(s.message());
   if (auto s = pools.Create(cfg.pipeline.mempool, ports.Sockets(), "ingestd_pkt"); !s.ok())
     return Fail(s.message());
-  const bool mirrors = std::any_of(cfg.rules.begin(), cfg.rules.end(), [](const config::RuleConfig& r) {
-    return r.action.mirror.has_value();
-  });
-  if (mirrors) {
+  // Mirror copies come from their own pool, made whenever the file has rules, so a
+  // reload can add a mirror.
+  if (!cfg.rules.empty()) {
     if (auto s = pools.CreateClonePool(cfg.pipeline.mempool.clones, cfg.pipeline.mempool.cache, "ingestd_clones");
         !s.ok())
       return Fail(s.message());
@@ -272,7 +279,8 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
               collector.segment_path().c_str());
   std::fflush(stdout);
 
-  RunControlLoop(opt, signals, pipeline, collector, cfg.stats.period_ms / 1000.0);
+  RulesReloader reloader(opt.config_path, cfg, std::move(host_cpus), pipeline, collector);
+  RunControlLoop(opt, signals, pipeline, collector, reloader, cfg.stats.period_ms / 1000.0);
   pipeline.StopRx();
   pipeline.Wait();  // every ring drained to TX or a counted drop
 #ifdef INGESTD_FAULT_INJECTION

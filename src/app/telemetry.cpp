@@ -3,6 +3,8 @@
 // segment (never the lcores' blocks) and convert the report to rte_tel_data.
 #include "telemetry.hpp"
 
+#include "rules_reload.hpp"
+
 #include <rte_telemetry.h>
 
 #include <fmt/format.h>
@@ -111,6 +113,15 @@ int Allocation(const char*, const char*, rte_tel_data* d) {
   return 0;
 }
 
+// Asks the control loop to reload the rules; the outcome is in /ingestd/totals'
+// segment figures (rule_reloads) and on stderr, as for SIGHUP.
+int Reload(const char*, const char*, rte_tel_data* d) {
+  g_reload_requested.store(true);
+  rte_tel_data_start_dict(d);
+  rte_tel_data_add_dict_string(d, "reload", "requested");
+  return 0;
+}
+
 }  // namespace
 
 void RegisterTelemetry(const std::string& instance) {
@@ -123,6 +134,8 @@ void RegisterTelemetry(const std::string& instance) {
                              "Latency percentiles (ns) per stage, ring and RX->TX. No parameters");
   rte_telemetry_register_cmd("/ingestd/allocation", Allocation,
                              "mbufs, heap allocations and bytes copied per packet. No parameters");
+  rte_telemetry_register_cmd("/ingestd/reload", Reload,
+                             "Reload the rules from the config file, as SIGHUP does. No parameters");
 }
 
 }  // namespace ingestd::app

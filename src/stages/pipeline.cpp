@@ -2,6 +2,7 @@
 // Pipeline construction and launch (control path).
 #include "ingestd/stages/pipeline.hpp"
 
+#include <algorithm>
 #include <new>
 
 #include <rte_errno.h>
@@ -9,6 +10,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include <fmt/format.h>
@@ -53,24 +55,18 @@ Pipeline::Pipeline() : control_(std::make_unique<RunControl>()) {}
 
 Pipeline::~Pipeline() {
   Wait();
-  for (SegmentPlan* p : plans_) {
-    rte_free(p->rule_hits);
-    DeleteOnSocket(p);
-  }
+  Free(retired_);
+  Free(current_);
+  rte_free(qsbr_);
+  for (SegmentPlan* p : plans_) DeleteOnSocket(p);
   for (const RingLink& l : links_) rte_ring_free(l.ring);
   DeleteOnSocket(routes_);
   DeleteOnSocket(encode_);
 }
 
 Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSet& ports, rte_mempool* clone_pool) {
-  if (!cfg.rules.empty()) {
-    std::vector<uint16_t> port_ids;
-    for (size_t i = 0; i < cfg.ports.size(); ++i) port_ids.push_back(ports.PortId(i));
-    if (auto s = rules::RuleSet::Build(cfg.rules, port_ids, "ingestd_rules", SOCKET_ID_ANY, rules_); !s.ok())
-      return s;
-    if (rules_->mirrors() && clone_pool == nullptr)
-      return Status::Error(EINVAL, "a rule mirrors, but there is no clone pool");
-  }
+  for (size_t i = 0; i < cfg.ports.size(); ++i) port_ids_.push_back(ports.PortId(i));
+  clone_pool_ = clone_pool;
   routes_ = NewOnSocket<RouteTable>("ingestd_routes", SOCKET_ID_ANY);
   encode_ = NewOnSocket<EncodeTable>("ingestd_encode", SOCKET_ID_ANY);
   if (routes_ == nullptr || encode_ == nullptr)
@@ -118,14 +114,9 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       plan->routes = routes_;
       plan->encode = encode_;
       plan->control = control_.get();
-      if (rules_ && seg.first <= config::Stage::kProcess && config::Stage::kProcess <= seg.last) {
-        plan->rules = rules_.get();
+      if (seg.first <= config::Stage::kProcess && config::Stage::kProcess <= seg.last) {
         plan->clone_pool = clone_pool;
-        plan->rule_hits = static_cast<stats::Counter*>(
-            rte_zmalloc_socket("ingestd_rule_hits", sizeof(stats::Counter) * rules_->size(), RTE_CACHE_LINE_SIZE, socket));
-        if (plan->rule_hits == nullptr)
-          return Status::Error(ENOMEM, fmt::format("cannot allocate lcore {}'s rule counters; raise eal.memory_mb", seg.lcore));
-        for (uint32_t r = 0; r < rules_->size(); ++r) new (&plan->rule_hits[r]) stats::Counter();
+        process_plans_.push_back(plan);
       }
       if (seg.first == config::Stage::kRx) {
         for (const config::RxQueueRef& q : chain.rx) {
@@ -152,8 +143,89 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       previous = plan;
     }
   }
+  // Every process lcore reports quiescent states, so rules can be swapped in later
+  // even when the file starts without any.
+  const auto readers = static_cast<uint32_t>(process_plans_.size());
+  if (readers != 0) {
+    const size_t bytes = rte_rcu_qsbr_get_memsize(readers);
+    qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("ingestd_rules_qsbr", bytes, RTE_CACHE_LINE_SIZE));
+    if (qsbr_ == nullptr || rte_rcu_qsbr_init(qsbr_, readers) != 0)
+      return Status::Error(ENOMEM, "cannot set up the rules' quiescent-state variable; raise eal.memory_mb");
+    for (uint32_t i = 0; i < readers; ++i) {
+      process_plans_[i]->qsbr = qsbr_;
+      process_plans_[i]->qsbr_thread = i;
+      rte_rcu_qsbr_thread_register(qsbr_, i);
+    }
+  }
+  if (!cfg.rules.empty()) {
+    if (auto s = MakeGeneration(cfg.rules, current_); !s.ok()) return s;
+    current_.number = 1;
+    for (size_t i = 0; i < process_plans_.size(); ++i)
+      process_plans_[i]->rules.store(current_.per_plan[i], std::memory_order_release);
+  }
   return Status::Ok();
 }
+
+Status Pipeline::MakeGeneration(const std::vector<config::RuleConfig>& rules, Generation& out) const {
+  const std::string name = fmt::format("ingestd_rules_g{}", current_.number + 1);
+  if (auto s = rules::RuleSet::Build(rules, port_ids_, name, SOCKET_ID_ANY, out.set); !s.ok()) return s;
+  if (out.set->mirrors() && clone_pool_ == nullptr)
+    return Status::Error(EINVAL, "a rule mirrors, but no clone pool was made at start (it is made when the file "
+                                 "starts with rules); restart ingestd to add the first mirror");
+  for (SegmentPlan* plan : process_plans_) {
+    const int socket = static_cast<int>(rte_lcore_to_socket_id(plan->lcore));
+    auto* active = NewOnSocket<ActiveRules>("ingestd_active_rules", socket);
+    const size_t n = std::max<size_t>(out.set->size(), 1);
+    auto* hits = static_cast<stats::Counter*>(
+        rte_zmalloc_socket("ingestd_rule_hits", sizeof(stats::Counter) * n, RTE_CACHE_LINE_SIZE, socket));
+    if (active == nullptr || hits == nullptr) {
+      DeleteOnSocket(active);
+      rte_free(hits);
+      return Status::Error(ENOMEM, fmt::format("cannot allocate lcore {}'s rule counters; raise eal.memory_mb",
+                                               plan->lcore));
+    }
+    for (size_t r = 0; r < n; ++r) new (&hits[r]) stats::Counter();
+    active->set = out.set.get();
+    active->hits = hits;
+    out.per_plan.push_back(active);
+  }
+  return Status::Ok();
+}
+
+void Pipeline::Free(Generation& g) {
+  for (ActiveRules* a : g.per_plan) {
+    rte_free(a->hits);
+    DeleteOnSocket(a);
+  }
+  g.per_plan.clear();
+  g.set.reset();
+}
+
+Status Pipeline::SwapRules(const std::vector<config::RuleConfig>& rules) {
+  FreeRetiredRules();
+  Generation next;
+  if (auto s = MakeGeneration(rules, next); !s.ok()) {
+    Free(next);
+    return s;
+  }
+  next.number = current_.number + 1;
+  for (size_t i = 0; i < process_plans_.size(); ++i)
+    process_plans_[i]->rules.store(next.per_plan[i], std::memory_order_release);
+  // Every online lcore passes a quiescent state between two bursts: after that none
+  // can hold the old pointer. Lcores that have exited are offline and not waited for.
+  if (qsbr_ != nullptr) rte_rcu_qsbr_check(qsbr_, rte_rcu_qsbr_start(qsbr_), true);
+  retired_ = std::move(current_);
+  current_ = std::move(next);
+  return Status::Ok();
+}
+
+std::vector<const stats::Counter*> Pipeline::RetiredRuleHits() const {
+  std::vector<const stats::Counter*> out;
+  for (const ActiveRules* a : retired_.per_plan) out.push_back(a->hits);
+  return out;
+}
+
+void Pipeline::FreeRetiredRules() { Free(retired_); }
 
 void Pipeline::SetPacketLimit(uint64_t packets) noexcept {
   control_->rx_limited = true;
@@ -196,8 +268,7 @@ std::vector<Pipeline::RingView> Pipeline::Rings() const {
 
 std::vector<const stats::Counter*> Pipeline::RuleHits() const {
   std::vector<const stats::Counter*> out;
-  for (const SegmentPlan* p : plans_)
-    if (p->rule_hits != nullptr) out.push_back(p->rule_hits);
+  for (const ActiveRules* a : current_.per_plan) out.push_back(a->hits);
   return out;
 }
 

@@ -78,9 +78,9 @@ inline uint32_t SymmetricFlowHash(const AclKey& k) noexcept {
 /// Classifies and acts on `pkts[0..n)`. Survivors stay in order at the front,
 /// followed by any mirror copies (so `pkts` holds 2 * kMaxBurst). `bytes` gains
 /// the copies' bytes. Returns how many packets go on.
-inline uint16_t RulesBurst(rte_mbuf** pkts, uint16_t n, const SegmentPlan& plan, DropSink& drops,
-                           stats::LcoreCounters& c, uint64_t& bytes) noexcept {
-  const rules::RuleSet& rs = *plan.rules;
+inline uint16_t RulesBurst(rte_mbuf** pkts, uint16_t n, const SegmentPlan& plan, const ActiveRules& active,
+                           DropSink& drops, stats::LcoreCounters& c, uint64_t& bytes) noexcept {
+  const rules::RuleSet& rs = *active.set;
   AclKey keys[kMaxBurst];
   const uint8_t* data[kMaxBurst];
   uint32_t results[kMaxBurst];
@@ -99,7 +99,7 @@ inline uint16_t RulesBurst(rte_mbuf** pkts, uint16_t n, const SegmentPlan& plan,
     uint16_t out = plan.routes->out[meta.in_port][meta.in_queue];
     if (const uint32_t rule = results[i]; rule != 0) {
       const rules::RuleActionPlan& a = rs.action(rule - 1);
-      stats::Counter& hits = plan.rule_hits[rule - 1];
+      stats::Counter& hits = active.hits[rule - 1];
       hits.Add(1);
       if (a.drop) {
         drops.Drop(m, stats::DropSlot(stats::OtherDrop::kRuleDrop));
@@ -141,11 +141,14 @@ inline uint16_t RulesBurst(rte_mbuf** pkts, uint16_t n, const SegmentPlan& plan,
   return kept;
 }
 
-/// The process stage: rules when there are any, else the port map alone.
+/// The process stage: rules when there are any, else the port map alone. The rules
+/// pointer is read once per burst; the lcore loop reports a quiescent state between
+/// bursts, after which the control thread may free what it replaced.
 inline uint16_t ProcessBurst(rte_mbuf** pkts, uint16_t n, const SegmentPlan& plan, DropSink& drops,
                              stats::LcoreCounters& c, uint64_t& bytes) noexcept {
-  if (plan.rules == nullptr) return RouteBurst(pkts, n, *plan.routes, drops);
-  return RulesBurst(pkts, n, plan, drops, c, bytes);
+  const ActiveRules* active = plan.rules.load(std::memory_order_acquire);
+  if (active == nullptr || active->set->size() == 0) return RouteBurst(pkts, n, *plan.routes, drops);
+  return RulesBurst(pkts, n, plan, *active, drops, c, bytes);
 }
 
 }  // namespace ingestd::stages

@@ -2,6 +2,7 @@
 // The lcore loop: one template instance per span of stages, so each stage is a
 // direct, inlinable call and the layout costs no per-packet branch.
 #include <rte_cycles.h>
+#include <rte_rcu_qsbr.h>
 
 #include "drop_sink.hpp"
 #include "encode_stage.hpp"
@@ -54,8 +55,11 @@ int RunSegment(SegmentPlan& plan) noexcept {
   uint32_t burst_number = 0;
   uint64_t last_tsc = rte_rdtsc();
   bool last_busy = false;
+  if (plan.qsbr != nullptr) rte_rcu_qsbr_thread_online(plan.qsbr, plan.qsbr_thread);
 
   for (;;) {
+    // Between bursts this lcore holds no rules pointer: a reload may retire the old set.
+    if (plan.qsbr != nullptr) rte_rcu_qsbr_quiescent(plan.qsbr, plan.qsbr_thread);
     // One TSC read per iteration: the time since the last one was busy or idle.
     const uint64_t now = rte_rdtsc();
     (last_busy ? c.busy_cycles : c.idle_cycles).Add(now - last_tsc);
@@ -138,6 +142,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
       c.heap_bytes_per_packet.Record(heap_bytes == 0 ? 0 : heap_bytes / n_in, n_in);
     }
   }
+  if (plan.qsbr != nullptr) rte_rcu_qsbr_thread_offline(plan.qsbr, plan.qsbr_thread);
   plan.done.store(true, std::memory_order_release);
   return 0;
 }

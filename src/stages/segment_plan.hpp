@@ -15,6 +15,7 @@
 
 struct rte_mempool;
 struct rte_mempool_cache;
+struct rte_rcu_qsbr;
 struct rte_ring;
 
 namespace ingestd::rules {
@@ -68,6 +69,12 @@ struct RxQueue {
   uint32_t data_offset = 0;
 };
 
+/// One generation of rules as a process lcore applies it: swapped whole on reload.
+struct ActiveRules {
+  const rules::RuleSet* set = nullptr;
+  stats::Counter* hits = nullptr;  // one per rule, this lcore's
+};
+
 struct SegmentPlan;
 using SegmentFn = int (*)(SegmentPlan& plan) noexcept;
 
@@ -92,8 +99,11 @@ struct alignas(RTE_CACHE_LINE_SIZE) SegmentPlan {
   config::RingPolicy ring_policy = config::RingPolicy::kDrop;
   const RouteTable* routes = nullptr;
   const EncodeTable* encode = nullptr;
-  const rules::RuleSet* rules = nullptr;  // process: null when the config has no rules
-  stats::Counter* rule_hits = nullptr;    // process: one per rule, this lcore's
+  /// process: the rules in force (null: none); the control thread swaps it and frees
+  /// the old one once every reader has passed a quiescent state on `qsbr`.
+  std::atomic<const ActiveRules*> rules{nullptr};
+  rte_rcu_qsbr* qsbr = nullptr;           // process: set when this lcore reads `rules`
+  unsigned qsbr_thread = 0;
   rte_mempool* clone_pool = nullptr;      // process: indirect mbufs for mirror copies
   RunControl* control = nullptr;
   const std::atomic<bool>* upstream_done = nullptr;  // previous segment's `done`

@@ -76,8 +76,36 @@ void StatsCollector::AddMempool(const std::string& name, int socket, const rte_m
 }
 
 void StatsCollector::AddRules(std::vector<std::string> names, std::vector<const Counter*> per_lcore) {
-  rule_names_ = std::move(names);
+  rule_names_ = names;
+  rule_retired_hits_.assign(names.size(), 0);
+  current_slot_.clear();
+  for (size_t r = 0; r < names.size(); ++r) current_slot_.push_back(static_cast<int>(r));
+  current_rules_ = std::move(names);
   rule_hits_ = std::move(per_lcore);
+}
+
+std::vector<std::string> StatsCollector::ReplaceRules(std::vector<std::string> names,
+                                                      std::vector<const Counter*> per_lcore) {
+  for (size_t r = 0; r < current_rules_.size(); ++r) {
+    if (current_slot_[r] < 0) continue;
+    for (const Counter* lcore : rule_hits_) rule_retired_hits_[current_slot_[r]] += lcore[r].Load();
+  }
+  std::vector<std::string> unlisted;
+  current_slot_.clear();
+  for (const std::string& name : names) {
+    const auto it = std::find(rule_names_.begin(), rule_names_.end(), name);
+    current_slot_.push_back(it == rule_names_.end() ? -1 : static_cast<int>(it - rule_names_.begin()));
+    if (it == rule_names_.end()) unlisted.push_back(name);
+  }
+  current_rules_ = std::move(names);
+  rule_hits_ = std::move(per_lcore);
+  return unlisted;
+}
+
+void StatsCollector::SetRuleReloads(uint64_t generation, uint64_t reloads, uint64_t failures) {
+  reload_values_[0] = generation;
+  reload_values_[1] = reloads;
+  reload_values_[2] = failures;
 }
 
 std::string StatsCollector::Start(const std::string& instance, uint64_t period_ns, int gid) {
@@ -168,6 +196,11 @@ std::string StatsCollector::Start(const std::string& instance, uint64_t period_n
   rules_base_ = t.value_count();
   for (const std::string& name : rule_names_)
     t.Add(MetricKind::kCounter, "rule", "rule_hits", "rule=" + name, "packets", "packets the rule matched first");
+  reload_base_ = t.value_count();
+  t.Add(MetricKind::kGauge, "rules", "rules_generation", "", "", "rule sets in force so far: 1 + reloads applied");
+  t.Add(MetricKind::kCounter, "rules", "rules_reloads", "", "events", "rule reloads applied (SIGHUP, /ingestd/reload)");
+  t.Add(MetricKind::kCounter, "rules", "rules_reload_failures", "", "events",
+        "rule reloads refused (errors in the file): the rules in force stayed");
   values_.assign(t.value_count(), 0);
   return writer_.Create(instance, t, rte_get_tsc_hz(), period_ns, gid);
 }
@@ -271,11 +304,12 @@ void StatsCollector::Publish() {
 }
 
 void StatsCollector::SampleRules() {
-  for (size_t r = 0; r < rule_names_.size(); ++r) {
-    uint64_t hits = 0;
-    for (const Counter* lcore : rule_hits_) hits += lcore[r].Load();
-    values_[rules_base_ + r] = hits;
+  for (size_t s = 0; s < rule_names_.size(); ++s) values_[rules_base_ + s] = rule_retired_hits_[s];
+  for (size_t r = 0; r < current_rules_.size(); ++r) {
+    if (current_slot_[r] < 0) continue;
+    for (const Counter* lcore : rule_hits_) values_[rules_base_ + current_slot_[r]] += lcore[r].Load();
   }
+  for (unsigned i = 0; i < 3; ++i) values_[reload_base_ + i] = reload_values_[i];
 }
 
 void StatsCollector::FreezePorts() {

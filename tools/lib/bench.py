@@ -8,6 +8,8 @@ Cases (default: all):
   stats-cost  ingestd against the same build with measurement compiled out
   queues      throughput against RX queue count (1, 2): net_pcap with one infinite_rx capture per
               queue, one run-to-completion chain per queue, into net_null
+  rules       0, 100 and 10,000 rules (rte_acl) on 16,384 UDP flows, run to completion: throughput,
+              process-stage cycles per packet, compile time
   memif       ingestd receiving over net_memif from dpdk-testpmd txonly in a second process,
               64 and 1500 B (64 B only with --quick): rate, cycles/pkt, sent vs received
 """
@@ -36,8 +38,10 @@ MIXES = {  # name: (ingest-gen arguments, frames)
     "demo": (["--mix", "demo", "--count", "512"], 512),
     "flows": (["--mix", "udp", "--count", "16384", "--size", "64"], 16384),
 }
+RULE_COUNTS = [0, 100, 10000]
 SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-io", "testpmd-5tswap", "owned-copy", "owned-copy-2t"]
-QUICK_SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-5tswap", "owned-copy"]
+QUICK_RULE_COUNTS = [0, 100, 10000]
+SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-5tswap", "owned-copy"]
 
 
 class Bench:
@@ -64,6 +68,15 @@ class Bench:
             binary = INGESTD_UNMEASURED if variant == "unmeasured" else INGESTD
             try:
                 r = bench_runs.ingestd(binary, config, self.seconds, stats)
+            finally:
+                bench_runs.remove_segment(self.prefix)
+            self.tsc_hz = self.tsc_hz or r["tsc_hz"]
+            return r
+        if variant.startswith("rules-"):
+            config = os.path.join(self.work, f"{variant}.yaml")
+            bench_runs.write_ingestd_config(config, "rtc", pcap, frames, self.prefix, rules=int(variant.split("-")[1]))
+            try:
+                r = bench_runs.ingestd(INGESTD, config, self.seconds, stats)
             finally:
                 bench_runs.remove_segment(self.prefix)
             self.tsc_hz = self.tsc_hz or r["tsc_hz"]
@@ -96,7 +109,7 @@ class Bench:
 
 def read_runs(path):
     """runs.csv back into rows: numbers as numbers, empty cells as None."""
-    text = {"case", "mix", "variant", "lcore_cycles_per_packet"}
+    text = {"case", "mix", "variant", "lcore_cycles_per_packet", "chain_mpps"}
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     for r in rows:
@@ -109,7 +122,7 @@ def read_runs(path):
 
 def plan(args):
     """(case, mix, size, variant) in the order one round runs them; rounds alternate."""
-    cases = args.case or ["sizes", "mixes", "stats-cost", "queues", "memif"]
+    cases = args.case or ["sizes", "mixes", "stats-cost", "queues", "rules", "memif"]
     steps = []
     if "sizes" in cases:
         sizes = [64, 1500] if args.quick else SIZES
@@ -123,6 +136,8 @@ def plan(args):
         steps += [("stats-cost", "udp", 64, v) for v in ("measured", "unmeasured")]
     if "queues" in cases:
         steps += [("queues", "udp", 64, f"queues-{n}") for n in QUEUE_COUNTS]
+    if "rules" in cases:
+        steps += [("rules", "flows", 64, f"rules-{n}") for n in ([0, 10000] if args.quick else RULE_COUNTS)]
     if "memif" in cases:
         steps += [("memif", "txonly", s, "ingestd-memif") for s in ([64] if args.quick else [64, 1500])]
     return steps
@@ -130,7 +145,7 @@ def plan(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost", "queues", "memif"],
+    ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost", "queues", "rules", "memif"],
                     help="run only this case (repeatable)")
     ap.add_argument("--runs", type=int, default=5, help="rounds; each runs every variant once")
     ap.add_argument("--seconds", type=float, default=3, help="length of each run")

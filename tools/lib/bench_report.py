@@ -112,6 +112,20 @@ def table_queues(summary, rows):
     return lines
 
 
+def table_rules(summary):
+    """Rule count against throughput and the process stage's cost (the classifier's)."""
+    base = summary.get(("rules", "flows", 64, "rules-0"))
+    lines = ["| rules | Mpps median (min–max) | × no rules | process stage cycles/pkt | all stages cycles/pkt | "
+             "packets matching a rule | compile ms |", "|---|---|---|---|---|---|---|"]
+    for v in sorted({k[3] for k in summary if k[0] == "rules"}, key=lambda v: int(v.split("-")[1])):
+        s = summary[("rules", "flows", 64, v)]
+        ratio = f"{s['mpps'] / base['mpps']:.2f}×" if base else "—"
+        lines.append(f"| {int(v.split('-')[1]):,} | {s['mpps']:.2f} ({s['mpps_min']:.2f}–{s['mpps_max']:.2f}) | {ratio} | "
+                     f"{_fmt(s.get('process_cycles'))} | {_fmt(s.get('cycles_per_packet'))} | "
+                     f"{_fmt(s.get('rule_matched_per_packet'), 2)} | {_fmt(s.get('rules_compile_ms'))} |")
+    return lines
+
+
 def table_memif(summary):
     lines = ["| frame | Mpps median (min–max) | ingestd cycles/pkt | feeder: refused by a full ring / sent | "
              "sent = received (medians) | heap B/pkt |",
@@ -306,6 +320,9 @@ def write(rows, out, command, args, tsc_hz):
     if any(k[0] == "queues" for k in summary):
         parts += ["## RX queues (64 B UDP, net_pcap: one infinite_rx capture per queue, run to completion per "
                   "chain, into net_null)", "\n".join(table_queues(summary, rows))]
+    if any(k[0] == "rules" for k in summary):
+        parts += ["## Rules (64 B UDP, 16,384 flows, run to completion; rte_acl, first match)",
+                  "\n".join(table_rules(summary))]
     if any(k[0] == "memif" for k in summary):
         parts += ["## memif: a second DPDK process feeding ingestd",
                   "dpdk-testpmd `txonly` (memif client, CPU 0) → `net_memif` → ingestd run to completion (server, "

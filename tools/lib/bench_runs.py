@@ -42,7 +42,24 @@ stats: {{instance: {prefix}}}
 STAGES = ["rx", "parse", "process", "encode", "tx"]
 
 
-def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024):
+def rules_yaml(count):
+    """`count` rules over the UDP mix's destinations (172.16.0.0/12): rule i takes one /24
+    and a slice of the destination ports, so with 4,096 or more rules every packet matches
+    one, at a position spread over the list; with fewer, most fall through to the port map."""
+    if count == 0:
+        return ""
+    slices = (count + 4095) // 4096
+    width = 65536 // slices
+    lines = ["rules:"]
+    for i in range(count):
+        s = i // 4096
+        lo, hi = s * width, min(65535, (s + 1) * width - 1)
+        lines.append(f"  - {{match: {{dst: 172.{16 + i % 16}.{(i // 16) % 256}.0/24, dst_port: \"{lo}-{hi}\"}}, "
+                     f"forward: out}}")
+    return "\n".join(lines) + "\n"
+
+
+def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rules=0):
     """net_pcap infinite_rx keeps every frame of the capture in an mbuf: size the pool for it."""
     mbufs = max(8191, 2 ** (frames + 8192).bit_length() - 1)
     segments = "\n".join(f"        - {{lcore: {lcore}, cpu: {cpu}, stages: {stages}}}"
@@ -50,6 +67,7 @@ def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024):
     with open(path, "w") as f:
         f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=max(256, mbufs * 3 // 1024 + 64),
                               segments=segments, ring_size=ring_size))
+        f.write(rules_yaml(rules))
 
 
 QUEUES_CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, log_level: error}}
@@ -90,8 +108,9 @@ def _percentiles(entries, metric):
 
 
 def ingestd(binary, config, seconds, stats_path):
-    subprocess.run([binary, "-c", config, "--duration", str(seconds), "--final-stats", stats_path],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 60)
+    run = subprocess.run([binary, "-c", config, "--duration", str(seconds), "--final-stats", stats_path],
+                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=seconds + 60, text=True)
+    compiled = re.search(r"rules compiled in ([0-9.]+) ms", run.stdout)
     with open(stats_path) as f:
         report = json.load(f)
     tsc_hz = report["instance"]["tsc_hz"]
@@ -121,6 +140,8 @@ def ingestd(binary, config, seconds, stats_path):
         "heap_bytes_per_packet": alloc["heap_bytes_per_packet"],
         "bytes_copied_per_packet": alloc["bytes_copied_per_packet"],
         "dropped_per_packet": totals["dropped"] / rx,
+        "rules_compile_ms": float(compiled.group(1)) if compiled else None,
+        "rule_matched_per_packet": sum(r["hits"] for r in report.get("rules", [])) / rx,
         "tsc_hz": tsc_hz,
     }
 

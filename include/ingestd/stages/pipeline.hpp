@@ -12,6 +12,7 @@
 #include "ingestd/stats/counters.hpp"
 
 struct rte_mempool;
+struct rte_rcu_qsbr;
 struct rte_ring;
 
 namespace ingestd::rules {
@@ -28,6 +29,7 @@ struct SegmentPlan;
 struct RunControl;
 struct RouteTable;
 struct EncodeTable;
+struct ActiveRules;
 
 /// Owns the segment plans, rings and tables of one run.
 /// Threading: every method on the main thread; the lcores run the plans.
@@ -80,16 +82,42 @@ class Pipeline {
   std::vector<RingView> Rings() const;
 
   /// Per-rule hit counters of every lcore that runs the process stage
-  /// (hits[lcore][rule]); empty without rules.
+  /// (hits[lcore][rule]) for the rules in force; empty without rules.
   std::vector<const stats::Counter*> RuleHits() const;
-  /// The compiled rules, or null without rules.
-  const rules::RuleSet* Rules() const noexcept { return rules_.get(); }
+  /// The compiled rules in force, or null without rules.
+  const rules::RuleSet* Rules() const noexcept { return current_.set.get(); }
+  /// Reloads so far (1 = the rules of the start).
+  uint64_t RulesGeneration() const noexcept { return current_.number; }
+
+  /// Compiles `rules` (which must name the ports this pipeline was built with) and
+  /// swaps them in on every process lcore while they run: each lcore switches
+  /// between two bursts, so no packet sees half of either set. Returns once no
+  /// lcore can still read the old set; the old set stays allocated (its counters
+  /// readable) until FreeRetiredRules. On error nothing changes.
+  dataplane::Status SwapRules(const std::vector<config::RuleConfig>& rules);
+  /// Per-rule counters of the set SwapRules replaced, as RuleHits; empty if none.
+  std::vector<const stats::Counter*> RetiredRuleHits() const;
+  void FreeRetiredRules();
 
  private:
   std::unique_ptr<RunControl> control_;
   RouteTable* routes_ = nullptr;
   EncodeTable* encode_ = nullptr;
-  std::unique_ptr<rules::RuleSet> rules_;
+  /// One compiled rule set and the per-lcore state pointing at it.
+  struct Generation {
+    std::unique_ptr<rules::RuleSet> set;
+    std::vector<ActiveRules*> per_plan;  // parallel to process_plans_
+    uint64_t number = 0;
+  };
+  dataplane::Status MakeGeneration(const std::vector<config::RuleConfig>& rules, Generation& out) const;
+  void Free(Generation& g);
+
+  std::vector<uint16_t> port_ids_;       // config port index -> DPDK port id
+  rte_mempool* clone_pool_ = nullptr;
+  rte_rcu_qsbr* qsbr_ = nullptr;
+  std::vector<SegmentPlan*> process_plans_;
+  Generation current_;
+  Generation retired_;
   std::vector<SegmentPlan*> plans_;
   struct RingLink {
     std::string name;

@@ -34,8 +34,16 @@ class StatsCollector {
   /// (PortSet::MbufsKeptAfterClose); the leak check discounts them.
   void AddMempool(const std::string& name, int socket, const rte_mempool* pool, uint64_t kept_by_devices = 0);
 
-  /// Per-rule hits: `names[r]` is rule r; `per_lcore[l][r]` one lcore's count.
+  /// Per-rule hits: `names[r]` is rule r; `per_lcore[l][r]` one lcore's count. The
+  /// names given before Start are the ones the stats list (the table is fixed then).
   void AddRules(std::vector<std::string> names, std::vector<const Counter*> per_lcore);
+  /// After a reload: folds the old set's counts into the listed rules and follows
+  /// the new set's counters from now on, matched by name. Returns the new set's
+  /// names the stats cannot list (added after start). The old counters must still
+  /// be readable during the call.
+  std::vector<std::string> ReplaceRules(std::vector<std::string> names, std::vector<const Counter*> per_lcore);
+  /// The reload figures: generation in force, reloads applied, reloads refused.
+  void SetRuleReloads(uint64_t generation, uint64_t reloads, uint64_t failures);
 
   /// Builds the metric table and creates the segment. Returns "" or the error.
   std::string Start(const std::string& instance, uint64_t period_ns, int gid = -1);
@@ -97,9 +105,14 @@ class StatsCollector {
   std::vector<RingSource> rings_;
   std::vector<PortSource> ports_;
   std::vector<PoolSource> pools_;
-  std::vector<std::string> rule_names_;
-  std::vector<const Counter*> rule_hits_;  // one array per process lcore
+  std::vector<std::string> rule_names_;       // listed in the stats: the rules at start
+  std::vector<uint64_t> rule_retired_hits_;  // per listed rule: hits of replaced sets
+  std::vector<std::string> current_rules_;   // the set in force
+  std::vector<int> current_slot_;            // its rule r -> listed index, or -1
+  std::vector<const Counter*> rule_hits_;    // the set in force: one array per process lcore
   uint32_t rules_base_ = 0;
+  uint32_t reload_base_ = 0;
+  uint64_t reload_values_[3] = {0, 0, 0};
   std::vector<uint64_t> values_;  // sized once in Start: publishing allocates nothing
   bool ports_frozen_ = false;
   int link_socket_ = -1;  // for interface-flag ioctls, opened when a port has a kernel interface

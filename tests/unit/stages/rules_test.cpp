@@ -88,10 +88,10 @@ class RulesTest : public ::testing::Test {
     routes_->out[4][0] = 3;
     plan_ = std::make_unique<SegmentPlan>();
     plan_->routes = routes_.get();
-    plan_->rules = set_.get();
     plan_->clone_pool = clones_;
     hits_ = std::make_unique<stats::Counter[]>(set_->size());
-    plan_->rule_hits = hits_.get();
+    active_ = {set_.get(), hits_.get()};
+    plan_->rules.store(&active_);
   }
 
   /// Parses and classifies `frames` (arriving on port 0); returns the packets that
@@ -132,6 +132,7 @@ class RulesTest : public ::testing::Test {
   std::unique_ptr<RouteTable> routes_;
   std::unique_ptr<SegmentPlan> plan_;
   std::unique_ptr<stats::Counter[]> hits_;
+  ActiveRules active_;
   stats::LcoreCounters counters_;
 };
 
