@@ -90,10 +90,11 @@ size_t CountFds(const std::string& pid) {
   return n;
 }
 
-size_t CountMaps(const std::string& pid) {
+size_t CountMaps(const std::string& pid, const std::string& path_part) {
   std::ifstream in("/proc/" + pid + "/maps");
   size_t n = 0;
-  for (std::string line; std::getline(in, line);) ++n;
+  for (std::string line; std::getline(in, line);)
+    if (line.find(path_part) != std::string::npos) ++n;
   return n;
 }
 

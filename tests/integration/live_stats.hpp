@@ -68,8 +68,9 @@ class ScopedEnv {
   const char* name_;
 };
 
-/// Entries in /proc/<pid>/fd and lines in /proc/<pid>/maps ("self" for this process).
+/// Entries in /proc/<pid>/fd, and lines in /proc/<pid>/maps containing `path_part`
+/// (all with ""), "self" for this process.
 size_t CountFds(const std::string& pid);
-size_t CountMaps(const std::string& pid);
+size_t CountMaps(const std::string& pid, const std::string& path_part = "");
 
 }  // namespace ingestd::testing
