@@ -288,11 +288,11 @@ class Validator {
       if (rule.action.forward) touched.push_back(*rule.action.forward);
       for (const uint16_t port : touched) {
         const PortConfig& p = cfg_.ports[port];
-        if (!p.set_src_mac && !p.set_dst_mac) continue;
-        diag_.Error(at, fmt::format("rule '{}' mirrors to or beside port '{}', which rewrites MAC addresses: the "
-                                    "mirror shares the original's bytes, so both would change",
+        if (!p.set_src_mac && !p.set_dst_mac && !p.encode.Any()) continue;
+        diag_.Error(at, fmt::format("rule '{}' mirrors to or beside port '{}', which rewrites frames (MAC "
+                                    "addresses or encode): the mirror shares the original's bytes, so both would change",
                                     rule.name, p.name),
-                    fmt::format("remove set_src_mac/set_dst_mac from port '{}', or mirror elsewhere", p.name));
+                    fmt::format("remove set_src_mac/set_dst_mac/encode from port '{}', or mirror elsewhere", p.name));
       }
     }
   }

@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "diagnostics.hpp"
+#include "encode_loader.hpp"
 #include "loader.hpp"
 #include "rules_loader.hpp"
 #include "yaml_reader.hpp"
@@ -41,7 +42,7 @@ const std::vector<std::string> kEalKeys = {"main_lcore", "main_cpu",  "memory_mb
                                            "file_prefix", "hugepages", "log_level"};
 const std::vector<std::string> kPortKeys = {"name",    "device",  "args",        "rx_queues",
                                             "tx_queues", "rx_desc", "tx_desc",     "mtu",
-                                            "promiscuous", "set_src_mac", "set_dst_mac"};
+                                            "promiscuous", "set_src_mac", "set_dst_mac", "encode"};
 const std::vector<std::string> kPipelineKeys = {"burst", "tx_retries", "mempool", "chains"};
 const std::vector<std::string> kMempoolKeys = {"mbufs", "cache", "data_room", "clones"};
 const std::vector<std::string> kChainKeys = {"rx", "ring_size", "ring_policy", "segments"};
@@ -364,6 +365,7 @@ class Loader : ValueReader {
     }
     if (const Field* f = r.Get("set_src_mac")) p.set_src_mac = Mac(*f);
     if (const Field* f = r.Get("set_dst_mac")) p.set_dst_mac = Mac(*f);
+    if (const Field* f = r.Get("encode")) LoadEncode(*f, diag_, p.encode);
     r.Finish(context);
 
     pm.ok = named && relevant_errors == 0;

@@ -84,8 +84,19 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
   for (size_t i = 0; i < cfg.ports.size(); ++i) {
     const config::PortConfig& p = cfg.ports[i];
     EncodeTable::PortRewrite& rw = encode_->port[ports.PortId(i)];
-    if (p.set_src_mac) rw = {true, rw.set_dst, ToEther(*p.set_src_mac), rw.dst};
-    if (p.set_dst_mac) rw = {rw.set_src, true, rw.src, ToEther(*p.set_dst_mac)};
+    if (p.set_src_mac) {
+      rw.set_src = true;
+      rw.src = ToEther(*p.set_src_mac);
+    }
+    if (p.set_dst_mac) {
+      rw.set_dst = true;
+      rw.dst = ToEther(*p.set_dst_mac);
+    }
+    rw.vlan = p.encode.vlan;
+    rw.vlan_tci = p.encode.vlan_tci;
+    rw.truncate = p.encode.truncate;
+    BuildEncapTemplate(p.encode.encap, rw);
+    rw.any = rw.set_src || rw.set_dst || p.encode.Any();
   }
 
   for (unsigned c = 0; c < cfg.pipeline.chains.size(); ++c) {

@@ -114,8 +114,10 @@ int RunSegment(SegmentPlan& plan) noexcept {
         bytes -= drops.TakeDroppedBytes();
       }
       if constexpr (Covers(kFirst, kLast, Stage::kEncode)) {
-        EncodeBurst(pkts, n, *plan.encode);
-        clock.Done(Stage::kEncode, n, bytes);
+        const uint16_t in = n;
+        n = EncodeBurst(pkts, n, *plan.encode, drops, c);
+        clock.Done(Stage::kEncode, in, bytes);
+        bytes -= drops.TakeDroppedBytes();
       }
 #ifdef INGESTD_ALLOC_PROBE
       AllocateOncePerPacket(n);

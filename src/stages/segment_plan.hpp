@@ -51,14 +51,25 @@ struct RouteTable {
 
 /// Encode-stage rewrites, indexed by output port id.
 struct EncodeTable {
+  using Vlan = config::EncodeConfig::Vlan;
   struct PortRewrite {
+    bool any = false;  // some rewrite below applies: the per-packet fast path tests this alone
     bool set_src = false;
     bool set_dst = false;
+    Vlan vlan = Vlan::kKeep;
+    uint16_t vlan_tci = 0;
+    uint32_t truncate = 0;  // snap length, 0 = whole frames
+    uint8_t encap_len = 0;  // outer header bytes to prepend (0 = none)
+    bool encap_udp = false; // VXLAN (UDP length and source port to fill) rather than GRE
     rte_ether_addr src{};
     rte_ether_addr dst{};
+    alignas(8) uint8_t encap_header[64] = {};  // Ethernet + IPv4 (+ UDP + VXLAN | + GRE), lengths and checksum 0
   };
   PortRewrite port[kMaxPorts];
 };
+
+/// Fills `rw`'s outer header template from the port's encap config.
+void BuildEncapTemplate(const config::EncapConfig& encap, EncodeTable::PortRewrite& rw);
 
 struct RxQueue {
   uint16_t port_id;

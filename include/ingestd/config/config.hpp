@@ -84,6 +84,32 @@ struct MacAddress {
   bool operator==(const MacAddress&) const = default;
 };
 
+/// Outer headers put in front of every frame leaving a port: Ethernet, IPv4, then
+/// UDP + VXLAN (RFC 7348) or GRE (RFC 2890, transparent Ethernet bridging).
+struct EncapConfig {
+  enum class Type : uint8_t { kNone, kVxlan, kGre };
+  Type type = Type::kNone;
+  uint32_t id = 0;           // VXLAN VNI (24 bits) or GRE key
+  bool gre_key = false;      // GRE: carry the key
+  uint8_t src_ip[4] = {};
+  uint8_t dst_ip[4] = {};
+  MacAddress src_mac;
+  MacAddress dst_mac;
+  uint16_t udp_port = 4789;  // VXLAN destination port
+  uint8_t ttl = 64;
+};
+
+/// Encode-stage rewrites of frames leaving a port, applied in this order: MAC
+/// addresses, VLAN, truncation, encapsulation.
+struct EncodeConfig {
+  enum class Vlan : uint8_t { kKeep, kPush, kPop, kSet };
+  Vlan vlan = Vlan::kKeep;
+  uint16_t vlan_tci = 0;  // push: the new tag's TCI; set: the VLAN id written into the outer tag
+  uint32_t truncate = 0;  // snap length in bytes, 0 = whole frames
+  EncapConfig encap;
+  bool Any() const { return vlan != Vlan::kKeep || truncate != 0 || encap.type != EncapConfig::Type::kNone; }
+};
+
 struct PortConfig {
   std::string name;
   /// Either a PCI address ("0000:01:00.0"; written "01:00.0" it is stored with
@@ -104,6 +130,7 @@ struct PortConfig {
   /// Encode stage: rewrite Ethernet addresses of frames leaving this port.
   std::optional<MacAddress> set_src_mac;
   std::optional<MacAddress> set_dst_mac;
+  EncodeConfig encode;
   Mark mark;
 };
 

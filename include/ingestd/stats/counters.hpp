@@ -40,7 +40,8 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free);
   X(kRingFull, "ring_full", "the ring to the next lcore was full (policy: drop)")         \
   X(kTxFull, "tx_full", "the output queue refused it after every retry")                  \
   X(kRuleDrop, "rule_drop", "a rule's action is drop")                                    \
-  X(kSampledOut, "sampled_out", "a rule samples 1 in N packets, and this was not the one")
+  X(kSampledOut, "sampled_out", "a rule samples 1 in N packets, and this was not the one")   \
+  X(kNoHeadroom, "no_headroom", "too little mbuf headroom for the output port's encapsulation")
 
 /// Every drop reason lives in one index space ("slots") so one array holds all
 /// drop counters: slots 0..kParseVerdictCount-1 are parse verdicts (slot 0,
@@ -96,6 +97,7 @@ inline constexpr std::string_view kOtherDropDescriptions[kOtherDropCount] = {
   X(mbufs_taken, "mbufs", "mbufs taken from a pool: RX buffers, clones, allocations")   \
   X(clones, "packets", "mirror copies made: indirect mbufs sharing the original's data") \
   X(clone_failures, "packets", "mirror copies not made: the clone pool was empty")      \
+  X(rewrites_skipped, "packets", "frames sent unrewritten: their bytes are shared with a mirror copy") \
   X(heap_allocs, "allocations", "malloc/new calls on this lcore")                        \
   X(heap_bytes, "bytes", "bytes asked of malloc/new on this lcore")                      \
   X(heap_frees, "frees", "free/delete calls on this lcore")                              \

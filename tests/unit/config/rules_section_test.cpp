@@ -127,7 +127,7 @@ TEST(RulesSection, EveryMistakeAtItsLineAndColumn) {
 
 TEST(RulesSection, MirrorBesideAPortThatRewritesMacsIsRefused) {
   const auto errors = ErrorsOf(WithRules("  - {match: {proto: udp}, forward: c, mirror: a}\n"));
-  EXPECT_TRUE(HasError(errors, 14, 5, "mirrors to or beside port 'c', which rewrites MAC addresses"));
+  EXPECT_TRUE(HasError(errors, 14, 5, "mirrors to or beside port 'c', which rewrites frames"));
 }
 
 TEST(RulesSection, RuleOutputsNeedATxQueuePerChain) {

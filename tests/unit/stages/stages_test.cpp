@@ -122,7 +122,11 @@ TEST_F(StagesTest, EncodeRewritesOnlyPortsThatAskForIt) {
   rte_mbuf* burst[2] = {MbufOf(frames[0]), MbufOf(frames[1])};
   packet::Meta(burst[0]).out_port = 1;
   packet::Meta(burst[1]).out_port = 2;
-  EncodeBurst(burst, 2, encode);
+  encode.port[1].any = true;
+  {
+    DropSink drops(counters_);
+    EXPECT_EQ(EncodeBurst(burst, 2, encode, drops, counters_), 2);
+  }
   const auto* eth0 = rte_pktmbuf_mtod(burst[0], const uint8_t*);
   const uint8_t want_src[6] = {0x02, 0, 0, 0, 0, 0x01};
   EXPECT_EQ(0, std::memcmp(eth0 + 6, want_src, 6));
