@@ -7,11 +7,13 @@
 
 #include <cerrno>
 #include <csignal>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_pdump.h>
@@ -27,6 +29,8 @@
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/dataplane/ports.hpp"
 #include "ingestd/rules/rule_set.hpp"
+#include "exporter.hpp"
+#include "flow_table.hpp"
 #include "ingestd/stages/pipeline.hpp"
 #include "ingestd/stats/collector.hpp"
 #include "ingestd/stats/report.hpp"
@@ -124,13 +128,18 @@ double SecondsSince(const timespec& start) {
 /// duration, or the packet limit reached. Signals are blocked in every thread
 /// and taken here, so this control loop is the only place they arrive.
 void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::Pipeline& pipeline,
-                    stats::StatsCollector& collector, RulesReloader& reloader, double period_s) {
+                    stats::StatsCollector& collector, RulesReloader& reloader, flows::FlowExporter* exporter,
+                    double period_s) {
   timespec start{};
   clock_gettime(CLOCK_MONOTONIC, &start);
   const timespec poll{0, 10'000'000};  // 10 ms: how late a limit may be noticed
   double next_publish = 0;
   for (;;) {
     const double elapsed = SecondsSince(start);
+    if (exporter != nullptr) {
+      exporter->Poll();
+      collector.SetFlowExport(exporter->records(), exporter->messages(), exporter->send_errors());
+    }
     if (elapsed >= next_publish) {
       collector.Publish();
       next_publish = elapsed + period_s;
@@ -279,10 +288,26 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
               collector.segment_path().c_str());
   std::fflush(stdout);
 
+  std::unique_ptr<flows::FlowExporter> exporter;
+  if (cfg.flows.enabled) {
+    const flows::ExportClock clock{rte_get_tsc_hz(), rte_rdtsc(),
+                                   static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch()).count())};
+    if (auto s = flows::FlowExporter::Open(cfg.flows, clock, exporter); !s.ok()) return Fail(s.message());
+    for (flows::FlowTable* t : pipeline.FlowTables()) exporter->AddRing(t->ring());
+  }
   RulesReloader reloader(opt.config_path, cfg, std::move(host_cpus), pipeline, collector);
-  RunControlLoop(opt, signals, pipeline, collector, reloader, cfg.stats.period_ms / 1000.0);
+  RunControlLoop(opt, signals, pipeline, collector, reloader, exporter.get(), cfg.stats.period_ms / 1000.0);
   pipeline.StopRx();
   pipeline.Wait();  // every ring drained to TX or a counted drop
+  if (exporter) {
+    // What the lcores queued, then every flow still in a table: a run ends with all exported.
+    exporter->Poll();
+    std::vector<flows::FlowRecord> rest;
+    for (flows::FlowTable* t : pipeline.FlowTables()) t->DrainAll([&](const flows::FlowRecord& r) { rest.push_back(r); });
+    exporter->Export(rest);
+    collector.SetFlowExport(exporter->records(), exporter->messages(), exporter->send_errors());
+  }
 #ifdef INGESTD_FAULT_INJECTION
   injector.Stop();  // held mbufs back in their pool before the leak check
 #endif

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <new>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "ingestd/dataplane/ports.hpp"
+#include "flow_table.hpp"
 #include "ingestd/rules/rule_set.hpp"
 #include "segment_plan.hpp"
 
@@ -24,6 +26,10 @@ namespace ingestd::stages {
 using dataplane::Status;
 
 namespace {
+
+/// Flow records one lcore may queue for the exporter, drained every 10 ms: 16,384
+/// records of 80 bytes (1.3 MiB) hold 1.6 M expiring flows per second.
+constexpr uint32_t kFlowExportRing = 16384;
 
 template <typename T>
 T* NewOnSocket(const char* what, int socket) {
@@ -128,6 +134,17 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       if (seg.first <= config::Stage::kProcess && config::Stage::kProcess <= seg.last) {
         plan->clone_pool = clone_pool;
         process_plans_.push_back(plan);
+        if (cfg.flows.enabled) {
+          const uint64_t ms = rte_get_tsc_hz() / 1000;
+          std::unique_ptr<flows::FlowTable> table;
+          if (auto s = flows::FlowTable::Create(fmt::format("ingestd_flows_{}", seg.lcore), cfg.flows.capacity,
+                                                kFlowExportRing, cfg.flows.idle_timeout_ms * ms,
+                                                cfg.flows.active_timeout_ms * ms, socket, table);
+              !s.ok())
+            return s;
+          plan->flows = table.get();
+          flow_tables_.push_back(std::move(table));
+        }
       }
       if (seg.first == config::Stage::kRx) {
         for (const config::RxQueueRef& q : chain.rx) {
@@ -274,6 +291,12 @@ std::vector<Pipeline::RingView> Pipeline::Rings() const {
   std::vector<RingView> out;
   for (const RingLink& l : links_)
     out.push_back({l.name, l.to->chain, l.from->lcore, l.to->lcore, l.ring, &l.from->counters});
+  return out;
+}
+
+std::vector<flows::FlowTable*> Pipeline::FlowTables() const {
+  std::vector<flows::FlowTable*> out;
+  for (const auto& t : flow_tables_) out.push_back(t.get());
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include "drop_sink.hpp"
 #include "encode_stage.hpp"
+#include "flow_stage.hpp"
 #include "idle_backoff.hpp"
 #include "ingestd/stats/alloc_tally.hpp"
 #include "measure.hpp"
@@ -40,6 +41,9 @@ constexpr bool kMeasure = false;
 constexpr bool kMeasure = true;
 #endif
 
+/// Flow table positions examined for expiry per loop iteration.
+constexpr unsigned kFlowExpiryBudget = 8;
+
 constexpr bool Covers(Stage first, Stage last, Stage s) {
   return first <= s && s <= last;
 }
@@ -60,6 +64,8 @@ int RunSegment(SegmentPlan& plan) noexcept {
   for (;;) {
     // Between bursts this lcore holds no rules pointer: a reload may retire the old set.
     if (plan.qsbr != nullptr) rte_rcu_qsbr_quiescent(plan.qsbr, plan.qsbr_thread);
+    // A few table positions per iteration, busy or idle: expiry is bounded work.
+    if (plan.flows != nullptr) plan.flows->Expire(last_tsc, kFlowExpiryBudget, c);
     // One TSC read per iteration: the time since the last one was busy or idle.
     const uint64_t now = rte_rdtsc();
     (last_busy ? c.busy_cycles : c.idle_cycles).Add(now - last_tsc);
@@ -109,6 +115,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
       }
       if constexpr (Covers(kFirst, kLast, Stage::kProcess)) {
         const uint16_t in = n;
+        if (plan.flows != nullptr) TrackFlows(pkts, n, *plan.flows, now, c);
         n = ProcessBurst(pkts, n, plan, drops, c, bytes);
         clock.Done(Stage::kProcess, in, bytes);
         bytes -= drops.TakeDroppedBytes();

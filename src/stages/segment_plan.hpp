@@ -21,6 +21,9 @@ struct rte_ring;
 namespace ingestd::rules {
 class RuleSet;
 }
+namespace ingestd::flows {
+class FlowTable;
+}
 
 namespace ingestd::stages {
 
@@ -116,6 +119,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) SegmentPlan {
   rte_rcu_qsbr* qsbr = nullptr;           // process: set when this lcore reads `rules`
   unsigned qsbr_thread = 0;
   rte_mempool* clone_pool = nullptr;      // process: indirect mbufs for mirror copies
+  flows::FlowTable* flows = nullptr;      // process: this lcore's flow table, when flows are on
   RunControl* control = nullptr;
   const std::atomic<bool>* upstream_done = nullptr;  // previous segment's `done`
 

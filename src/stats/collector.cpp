@@ -102,6 +102,12 @@ std::vector<std::string> StatsCollector::ReplaceRules(std::vector<std::string> n
   return unlisted;
 }
 
+void StatsCollector::SetFlowExport(uint64_t records, uint64_t messages, uint64_t send_errors) {
+  flow_export_values_[0] = records;
+  flow_export_values_[1] = messages;
+  flow_export_values_[2] = send_errors;
+}
+
 void StatsCollector::SetRuleReloads(uint64_t generation, uint64_t reloads, uint64_t failures) {
   reload_values_[0] = generation;
   reload_values_[1] = reloads;
@@ -201,6 +207,12 @@ std::string StatsCollector::Start(const std::string& instance, uint64_t period_n
   t.Add(MetricKind::kCounter, "rules", "rules_reloads", "", "events", "rule reloads applied (SIGHUP, /ingestd/reload)");
   t.Add(MetricKind::kCounter, "rules", "rules_reload_failures", "", "events",
         "rule reloads refused (errors in the file): the rules in force stayed");
+  flow_export_base_ = t.value_count();
+  t.Add(MetricKind::kCounter, "flow_export", "flow_records_exported", "", "flows",
+        "flow records written to the collector and/or the JSON Lines file");
+  t.Add(MetricKind::kCounter, "flow_export", "ipfix_messages_sent", "", "messages", "IPFIX messages sent over UDP");
+  t.Add(MetricKind::kCounter, "flow_export", "ipfix_send_errors", "", "messages",
+        "IPFIX messages the socket refused (e.g. no collector listening)");
   values_.assign(t.value_count(), 0);
   return writer_.Create(instance, t, rte_get_tsc_hz(), period_ns, gid);
 }
@@ -310,6 +322,7 @@ void StatsCollector::SampleRules() {
     for (const Counter* lcore : rule_hits_) values_[rules_base_ + current_slot_[r]] += lcore[r].Load();
   }
   for (unsigned i = 0; i < 3; ++i) values_[reload_base_ + i] = reload_values_[i];
+  for (unsigned i = 0; i < 3; ++i) values_[flow_export_base_ + i] = flow_export_values_[i];
 }
 
 void StatsCollector::FreezePorts() {

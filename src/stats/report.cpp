@@ -250,6 +250,7 @@ json ReportJson(const Snapshot& s) {
   uint64_t mbufs_taken = 0, clones = 0, heap_allocs = 0, heap_bytes = 0, bytes_copied = 0;
   json rules_json = json::array();
   json reloads_json = json::object();
+  json flow_export_json = json::object();
 
   auto port_row = [&](const Metric& m) -> json& {
     json& p = ports.At(std::string(m.Label("port")));
@@ -297,6 +298,8 @@ json ReportJson(const Snapshot& s) {
       else if (m.name == "bytes_copied") bytes_copied += v;
     } else if (m.group == "rule") {
       rules_json.push_back({{"rule", m.Label("rule")}, {"hits", v}});
+    } else if (m.group == "flow_export") {
+      flow_export_json[m.name == "flow_records_exported" ? "records" : m.name == "ipfix_messages_sent" ? "ipfix_messages" : "ipfix_send_errors"] = v;
     } else if (m.group == "rules") {
       reloads_json[m.name == "rules_generation" ? "generation" : m.name == "rules_reloads" ? "applied" : "refused"] = v;
     } else if (m.group == "drops") {
@@ -371,6 +374,7 @@ json ReportJson(const Snapshot& s) {
       {"rings", rings_json},
       {"rules", rules_json},
       {"rule_reloads", reloads_json},
+      {"flow_export", flow_export_json},
       {"latency", latency},
       {"allocation",
        {{"packets", rx}, {"mbufs_per_packet", Ratio(mbufs_taken, rx)},

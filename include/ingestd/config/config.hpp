@@ -194,6 +194,18 @@ struct PipelineConfig {
   uint16_t tx_retries = 4;   // extra tx_burst attempts before counting tx_full
 };
 
+/// Flow tracking in the process stage and export of expired flows (IPFIX, JSON Lines).
+struct FlowsConfig {
+  bool enabled = false;               // a flows: section is present
+  uint32_t capacity = 65536;          // flows per process lcore, preallocated
+  uint32_t idle_timeout_ms = 15000;   // no packet for this long: exported as idle
+  uint32_t active_timeout_ms = 60000; // older than this: exported as active (a new record follows)
+  uint8_t ipfix_address[4] = {};      // IPFIX collector (UDP), IPv4
+  uint16_t ipfix_port = 0;            // 0: no IPFIX export
+  uint32_t domain_id = 1;             // IPFIX observation domain
+  std::string jsonl;                  // JSON Lines file, appended; empty: none
+};
+
 struct StatsConfig {
   /// How often the stats segment is published.
   uint32_t period_ms = 100;
@@ -216,6 +228,7 @@ struct RuntimeConfig {
   std::vector<RouteConfig> routes;
   /// The process stage's rules, in file order; a packet no rule matches follows `routes`.
   std::vector<RuleConfig> rules;
+  FlowsConfig flows;
   StatsConfig stats;
   /// What parse decodes: VLAN depth, tunnels to look through, checksum check.
   packet::ParseOptions parse;

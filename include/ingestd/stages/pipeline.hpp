@@ -18,6 +18,9 @@ struct rte_ring;
 namespace ingestd::rules {
 class RuleSet;
 }
+namespace ingestd::flows {
+class FlowTable;
+}
 
 namespace ingestd::dataplane {
 class PortSet;
@@ -95,6 +98,10 @@ class Pipeline {
   /// lcore can still read the old set; the old set stays allocated (its counters
   /// readable) until FreeRetiredRules. On error nothing changes.
   dataplane::Status SwapRules(const std::vector<config::RuleConfig>& rules);
+  /// The process lcores' flow tables (empty when flows are off). Their rings are the
+  /// exporter's to drain while running; DrainAll them only after Wait.
+  std::vector<flows::FlowTable*> FlowTables() const;
+
   /// Per-rule counters of the set SwapRules replaced, as RuleHits; empty if none.
   std::vector<const stats::Counter*> RetiredRuleHits() const;
   void FreeRetiredRules();
@@ -116,6 +123,7 @@ class Pipeline {
   rte_mempool* clone_pool_ = nullptr;
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::vector<SegmentPlan*> process_plans_;
+  std::vector<std::unique_ptr<flows::FlowTable>> flow_tables_;
   Generation current_;
   Generation retired_;
   std::vector<SegmentPlan*> plans_;

@@ -98,6 +98,10 @@ inline constexpr std::string_view kOtherDropDescriptions[kOtherDropCount] = {
   X(clones, "packets", "mirror copies made: indirect mbufs sharing the original's data") \
   X(clone_failures, "packets", "mirror copies not made: the clone pool was empty")      \
   X(rewrites_skipped, "packets", "frames sent unrewritten: their bytes are shared with a mirror copy") \
+  X(flows_created, "flows", "flows added to this lcore's flow table")                  \
+  X(flows_exported, "flows", "flow records handed to the exporter (idle, active, evicted)") \
+  X(flow_evictions, "flows", "flows exported early because the table was full")        \
+  X(flow_records_lost, "flows", "flow records dropped: the export ring was full")       \
   X(heap_allocs, "allocations", "malloc/new calls on this lcore")                        \
   X(heap_bytes, "bytes", "bytes asked of malloc/new on this lcore")                      \
   X(heap_frees, "frees", "free/delete calls on this lcore")                              \
