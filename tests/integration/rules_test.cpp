@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,6 +18,7 @@
 #include "live_stats.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
 #include "netns.hpp"
+#include "tshark_fields.hpp"
 
 namespace ingestd::testing {
 namespace {
@@ -30,31 +30,6 @@ using namespace std::chrono_literals;
 framegen::Ipv4Addr Host(unsigned net, unsigned i) {
   return {10, static_cast<uint8_t>(net), static_cast<uint8_t>(i / 250), static_cast<uint8_t>(i % 250 + 1)};
 }
-
-/// One line per frame: the fields tshark decodes, tab-separated.
-std::vector<std::vector<std::string>> Decode(const std::string& pcap, const std::vector<std::string>& fields,
-                                             const TempDir& dir) {
-  std::vector<std::string> argv{FindProgram("tshark"), "-r", pcap, "-T", "fields", "-E", "occurrence=f"};
-  for (const std::string& f : fields) {
-    argv.push_back("-e");
-    argv.push_back(f);
-  }
-  Child tshark(argv, dir, "tshark");
-  EXPECT_EQ(tshark.Wait(60s), 0) << tshark.Stderr();
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream lines(tshark.Stdout());
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> row;
-    std::istringstream cells(line);
-    for (std::string cell; std::getline(cells, cell, '\t');) row.push_back(cell);
-    row.resize(fields.size());
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-/// tshark prints booleans as 1/0 (4.0) or True/False (4.2 on).
-bool IsSet(const std::string& field) { return field == "1" || field == "True"; }
 
 TEST(Rules, EachActionIsSeenOnTheOutputCaptures) {
   ASSERT_NE(FindProgram("tshark"), "") << "install tshark (Debian: tshark)";
@@ -124,11 +99,11 @@ rules:
   EXPECT_EQ(stats.at("totals").at("clones").get<uint64_t>(), 40u);
 
   // tools: the 40 UDP to 5001 and the 11 sampled SYNs; nothing else.
-  const auto tools = Decode(out("tools"), {"udp.dstport", "tcp.flags.syn", "tcp.flags.ack"}, dir);
+  const auto tools = TsharkFields(out("tools"), {"udp.dstport", "tcp.flags.syn", "tcp.flags.ack"}, dir);
   unsigned to_5001 = 0, syns = 0;
   for (const auto& f : tools) {
     if (f[0] == "5001") ++to_5001;
-    else if (IsSet(f[1]) && !IsSet(f[2])) ++syns;
+    else if (TsharkTrue(f[1]) && !TsharkTrue(f[2])) ++syns;
     else ADD_FAILURE() << "unexpected frame on tools: " << f[0] << " " << f[1] << " " << f[2];
   }
   EXPECT_EQ(to_5001, 40u);
@@ -146,7 +121,7 @@ rules:
   std::map<std::string, std::set<int>> flow_ports;
   unsigned per_port[2] = {};
   for (int p = 0; p < 2; ++p) {
-    for (const auto& f : Decode(out(p == 0 ? "ids0" : "ids1"), {"ip.src", "ip.dst", "tcp.srcport", "tcp.dstport"}, dir)) {
+    for (const auto& f : TsharkFields(out(p == 0 ? "ids0" : "ids1"), {"ip.src", "ip.dst", "tcp.srcport", "tcp.dstport"}, dir)) {
       ASSERT_FALSE(f[2].empty()) << "non-TCP frame on an IDS port";
       const std::string a = f[0] + ":" + f[2], b = f[1] + ":" + f[3];
       flow_ports[std::min(a, b) + "-" + std::max(a, b)].insert(p);
@@ -164,7 +139,7 @@ rules:
   EXPECT_NEAR(flows_on[0], kFlows / 2.0, kFlows / 2.0 * 0.10);
 
   // rest (the port map): the IPv6 counted by rule v6, and the other UDP; no TCP, no ICMP.
-  const auto rest = Decode(out("rest"), {"ipv6.src", "udp.dstport", "tcp.srcport", "icmp.type"}, dir);
+  const auto rest = TsharkFields(out("rest"), {"ipv6.src", "udp.dstport", "tcp.srcport", "icmp.type"}, dir);
   unsigned v6 = 0, other = 0;
   for (const auto& f : rest) {
     EXPECT_TRUE(f[2].empty() && f[3].empty()) << "TCP or ICMP reached rest";

@@ -8,8 +8,10 @@ Cases (default: all):
   stats-cost  ingestd against the same build with measurement compiled out
   queues      throughput against RX queue count (1, 2): net_pcap with one infinite_rx capture per
               queue, one run-to-completion chain per queue, into net_null
-  rules       0, 100 and 10,000 rules (rte_acl) on 16,384 UDP flows, run to completion: throughput,
+  rules       0, 10, 100 and 10,000 rules (rte_acl) on 16,384 UDP flows, run to completion: throughput,
               process-stage cycles per packet, compile time
+  flows       the flow table off and on with 16,384 and 262,144 UDP flows (every frame its own flow in
+              the capture, replayed), run to completion: throughput and process-stage cycles per packet
   memif       ingestd receiving over net_memif from dpdk-testpmd txonly in a second process,
               64 and 1500 B (64 B only with --quick): rate, cycles/pkt, sent vs received
 """
@@ -37,10 +39,13 @@ MIXES = {  # name: (ingest-gen arguments, frames)
     "udp": (["--mix", "udp", "--count", "256", "--flows", "16", "--size", "64"], 256),
     "demo": (["--mix", "demo", "--count", "512"], 512),
     "flows": (["--mix", "udp", "--count", "16384", "--size", "64"], 16384),
+    "flows262k": (["--mix", "udp", "--count", "262144", "--size", "64"], 262144),
 }
-RULE_COUNTS = [0, 100, 10000]
+RULE_COUNTS = [0, 10, 100, 10000]
+FLOW_TABLES = [("flows", "off"), ("flows", "on"), ("flows262k", "on")]
 SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-io", "testpmd-5tswap", "owned-copy", "owned-copy-2t"]
-QUICK_RULE_COUNTS = [0, 100, 10000]
+QUICK_RULE_COUNTS = [0, 10, 100, 10000]
+FLOW_TABLES = [("flows", "off"), ("flows", "on"), ("flows262k", "on")]
 SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-5tswap", "owned-copy"]
 
 
@@ -65,32 +70,21 @@ class Bench:
             layout = "pipeline" if variant == "ingestd-pipeline" else "rtc"
             config = os.path.join(self.work, f"{layout}.yaml")
             bench_runs.write_ingestd_config(config, layout, pcap, frames, self.prefix)
-            binary = INGESTD_UNMEASURED if variant == "unmeasured" else INGESTD
-            try:
-                r = bench_runs.ingestd(binary, config, self.seconds, stats)
-            finally:
-                bench_runs.remove_segment(self.prefix)
-            self.tsc_hz = self.tsc_hz or r["tsc_hz"]
-            return r
+            return self._ingestd(INGESTD_UNMEASURED if variant == "unmeasured" else INGESTD, config, stats)
         if variant.startswith("rules-"):
             config = os.path.join(self.work, f"{variant}.yaml")
             bench_runs.write_ingestd_config(config, "rtc", pcap, frames, self.prefix, rules=int(variant.split("-")[1]))
-            try:
-                r = bench_runs.ingestd(INGESTD, config, self.seconds, stats)
-            finally:
-                bench_runs.remove_segment(self.prefix)
-            self.tsc_hz = self.tsc_hz or r["tsc_hz"]
-            return r
+            return self._ingestd(INGESTD, config, stats)
+        if variant.startswith("flowtable-"):
+            config = os.path.join(self.work, f"{variant}.yaml")
+            bench_runs.write_ingestd_config(config, "rtc", pcap, frames, self.prefix,
+                                            flows=frames if variant.endswith("-on") else 0)
+            return self._ingestd(INGESTD, config, stats)
         if variant.startswith("queues-"):
             queues = int(variant.split("-")[1])
             config = os.path.join(self.work, f"queues{queues}.yaml")
             bench_runs.write_queues_config(config, queues, pcap, frames, self.prefix)
-            try:
-                r = bench_runs.ingestd(INGESTD, config, self.seconds, stats)
-            finally:
-                bench_runs.remove_segment(self.prefix)
-            self.tsc_hz = self.tsc_hz or r["tsc_hz"]
-            return {**r, "queues": queues}
+            return {**self._ingestd(INGESTD, config, stats), "queues": queues}
         if variant.startswith("testpmd"):
             return bench_runs.testpmd(variant.split("-", 1)[1], pcap, self.seconds, self.prefix + "-testpmd",
                                       self.tsc_hz or 1)
@@ -99,6 +93,14 @@ class Bench:
         if variant == "owned-copy-2t":
             return bench_runs.owned_copy(OWNED, pcap, self.seconds, 2, "0,1", stats)
         raise ValueError(variant)
+
+    def _ingestd(self, binary, config, stats):
+        try:
+            r = bench_runs.ingestd(binary, config, self.seconds, stats)
+        finally:
+            bench_runs.remove_segment(self.prefix)
+        self.tsc_hz = self.tsc_hz or r["tsc_hz"]
+        return r
 
     def run_memif(self, size):
         try:
@@ -122,7 +124,7 @@ def read_runs(path):
 
 def plan(args):
     """(case, mix, size, variant) in the order one round runs them; rounds alternate."""
-    cases = args.case or ["sizes", "mixes", "stats-cost", "queues", "rules", "memif"]
+    cases = args.case or ["sizes", "mixes", "stats-cost", "queues", "rules", "flows", "memif"]
     steps = []
     if "sizes" in cases:
         sizes = [64, 1500] if args.quick else SIZES
@@ -138,6 +140,9 @@ def plan(args):
         steps += [("queues", "udp", 64, f"queues-{n}") for n in QUEUE_COUNTS]
     if "rules" in cases:
         steps += [("rules", "flows", 64, f"rules-{n}") for n in ([0, 10000] if args.quick else RULE_COUNTS)]
+    if "flows" in cases:
+        steps += [("flows", mix, 64, f"flowtable-{state}") for mix, state in FLOW_TABLES
+                  if not (args.quick and mix == "flows262k")]
     if "memif" in cases:
         steps += [("memif", "txonly", s, "ingestd-memif") for s in ([64] if args.quick else [64, 1500])]
     return steps
@@ -145,7 +150,7 @@ def plan(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost", "queues", "rules", "memif"],
+    ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost", "queues", "rules", "flows", "memif"],
                     help="run only this case (repeatable)")
     ap.add_argument("--runs", type=int, default=5, help="rounds; each runs every variant once")
     ap.add_argument("--seconds", type=float, default=3, help="length of each run")

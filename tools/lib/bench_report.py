@@ -126,6 +126,22 @@ def table_rules(summary):
     return lines
 
 
+def table_flows(summary):
+    """The flow table's cost: off, and on with as many flows as the capture has."""
+    off = summary.get(("flows", "flows", 64, "flowtable-off"))
+    lines = ["| flow table | flows | Mpps median (min–max) | × off | process stage cycles/pkt | all stages cycles/pkt |",
+             "|---|---|---|---|---|---|"]
+    for mix, variant, flows in (("flows", "flowtable-off", "16,384"), ("flows", "flowtable-on", "16,384"),
+                                ("flows262k", "flowtable-on", "262,144")):
+        s = summary.get(("flows", mix, 64, variant))
+        if not s:
+            continue
+        ratio = f"{s['mpps'] / off['mpps']:.2f}×" if off else "—"
+        lines.append(f"| {variant.split('-')[1]} | {flows} | {s['mpps']:.2f} ({s['mpps_min']:.2f}–{s['mpps_max']:.2f}) | "
+                     f"{ratio} | {_fmt(s.get('process_cycles'))} | {_fmt(s.get('cycles_per_packet'))} |")
+    return lines
+
+
 def table_memif(summary):
     lines = ["| frame | Mpps median (min–max) | ingestd cycles/pkt | feeder: refused by a full ring / sent | "
              "sent = received (medians) | heap B/pkt |",
@@ -323,6 +339,9 @@ def write(rows, out, command, args, tsc_hz):
     if any(k[0] == "rules" for k in summary):
         parts += ["## Rules (64 B UDP, 16,384 flows, run to completion; rte_acl, first match)",
                   "\n".join(table_rules(summary))]
+    if any(k[0] == "flows" for k in summary):
+        parts += ["## Flow table (64 B UDP, every frame of the capture its own flow, replayed; run to completion)",
+                  "\n".join(table_flows(summary))]
     if any(k[0] == "memif" for k in summary):
         parts += ["## memif: a second DPDK process feeding ingestd",
                   "dpdk-testpmd `txonly` (memif client, CPU 0) → `net_memif` → ingestd run to completion (server, "

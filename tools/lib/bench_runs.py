@@ -59,7 +59,7 @@ def rules_yaml(count):
     return "\n".join(lines) + "\n"
 
 
-def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rules=0):
+def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rules=0, flows=0):
     """net_pcap infinite_rx keeps every frame of the capture in an mbuf: size the pool for it."""
     mbufs = max(8191, 2 ** (frames + 8192).bit_length() - 1)
     segments = "\n".join(f"        - {{lcore: {lcore}, cpu: {cpu}, stages: {stages}}}"
@@ -68,6 +68,10 @@ def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rul
         f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=max(256, mbufs * 3 // 1024 + 64),
                               segments=segments, ring_size=ring_size))
         f.write(rules_yaml(rules))
+        if flows:
+            # Room for every flow of the capture; records at the end go to /dev/null.
+            capacity = max(1024, 2 ** (flows - 1).bit_length())
+            f.write(f"flows: {{capacity: {capacity}, idle_timeout_ms: 600000, jsonl: /dev/null}}\n")
 
 
 QUEUES_CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, log_level: error}}
