@@ -86,10 +86,13 @@ TEST(SeqlockTorture, ForkedWriterNeverShowsATornSnapshot) {
     if (!f.Start(w, instance, 1'000'000, /*publish=*/false).empty()) _exit(2);
     (void)!write(ready[1], "r", 1);
     // As fast as it can: every value of snapshot i is i, so any mix of two
-    // snapshots shows unequal values.
+    // snapshots shows unequal values. A 50 us gap every 16 publishes lets a reader
+    // slowed by a sanitizer (or a loaded machine) through at all; most reads still
+    // meet a publish in progress (kRetriesFloor checks that).
     for (uint64_t i = 1; stop->load(std::memory_order_relaxed) == 0; ++i) {
       std::fill(f.values().begin(), f.values().end(), i);
       w.Publish(f.values());
+      if ((i & 15) == 0) usleep(50);
     }
     w.MarkStopped();
     _exit(0);
