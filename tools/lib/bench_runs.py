@@ -65,7 +65,7 @@ def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rul
     segments = "\n".join(f"        - {{lcore: {lcore}, cpu: {cpu}, stages: {stages}}}"
                          for lcore, cpu, stages in LAYOUTS[layout])
     with open(path, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=max(256, mbufs * 3 // 1024 + 64),
+        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=max(256, mbufs * 4 // 1024 + 128),
                               segments=segments, ring_size=ring_size))
         f.write(rules_yaml(rules))
         if flows:
@@ -99,7 +99,7 @@ def write_queues_config(path, queues, pcap, frames, prefix):
                        for q in range(queues))
     with open(path, "w") as f:
         f.write(QUEUES_CONFIG.format(prefix=prefix, pcaps=", ".join([pcap] * queues), queues=queues, mbufs=mbufs,
-                                     memory_mb=max(256, mbufs * 3 // 1024 + 64), chains=chains))
+                                     memory_mb=max(256, mbufs * 4 // 1024 + 128), chains=chains))
 
 
 def _percentiles(entries, metric):
