@@ -10,8 +10,8 @@ Cases (default: all):
               queue, one run-to-completion chain per queue, into net_null
   rules       0, 10, 100 and 10,000 rules (rte_acl) on 16,384 UDP flows, run to completion: throughput,
               process-stage cycles per packet, compile time
-  flows       the flow table off and on with 16,384 and 262,144 UDP flows (every frame its own flow in
-              the capture, replayed), run to completion: throughput and process-stage cycles per packet
+  flows       the flow table off and on with 16,384, 262,144 and 1,048,576 UDP flows (every frame its own
+              flow in the capture, replayed), run to completion: throughput and process-stage cycles per packet
   memif       ingestd receiving over net_memif from dpdk-testpmd txonly in a second process,
               64 and 1500 B (64 B only with --quick): rate, cycles/pkt, sent vs received
 """
@@ -40,12 +40,13 @@ MIXES = {  # name: (ingest-gen arguments, frames)
     "demo": (["--mix", "demo", "--count", "512"], 512),
     "flows": (["--mix", "udp", "--count", "16384", "--size", "64"], 16384),
     "flows262k": (["--mix", "udp", "--count", "262144", "--size", "64"], 262144),
+    "flows1m": (["--mix", "udp", "--count", "1048576", "--size", "64"], 1048576),
 }
 RULE_COUNTS = [0, 10, 100, 10000]
-FLOW_TABLES = [("flows", "off"), ("flows", "on"), ("flows262k", "on")]
+FLOW_TABLES = [("flows", "off"), ("flows", "on"), ("flows262k", "on"), ("flows1m", "on")]
 SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-io", "testpmd-5tswap", "owned-copy", "owned-copy-2t"]
 QUICK_RULE_COUNTS = [0, 10, 100, 10000]
-FLOW_TABLES = [("flows", "off"), ("flows", "on"), ("flows262k", "on")]
+FLOW_TABLES = [("flows", "off"), ("flows", "on"), ("flows262k", "on"), ("flows1m", "on")]
 SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-5tswap", "owned-copy"]
 
 
@@ -142,7 +143,7 @@ def plan(args):
         steps += [("rules", "flows", 64, f"rules-{n}") for n in ([0, 10000] if args.quick else RULE_COUNTS)]
     if "flows" in cases:
         steps += [("flows", mix, 64, f"flowtable-{state}") for mix, state in FLOW_TABLES
-                  if not (args.quick and mix == "flows262k")]
+                  if not (args.quick and mix in ("flows262k", "flows1m"))]
     if "memif" in cases:
         steps += [("memif", "txonly", s, "ingestd-memif") for s in ([64] if args.quick else [64, 1500])]
     return steps

@@ -132,7 +132,7 @@ def table_flows(summary):
     lines = ["| flow table | flows | Mpps median (min–max) | × off | process stage cycles/pkt | all stages cycles/pkt |",
              "|---|---|---|---|---|---|"]
     for mix, variant, flows in (("flows", "flowtable-off", "16,384"), ("flows", "flowtable-on", "16,384"),
-                                ("flows262k", "flowtable-on", "262,144")):
+                                ("flows262k", "flowtable-on", "262,144"), ("flows1m", "flowtable-on", "1,048,576")):
         s = summary.get(("flows", mix, 64, variant))
         if not s:
             continue

@@ -65,7 +65,9 @@ def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rul
     segments = "\n".join(f"        - {{lcore: {lcore}, cpu: {cpu}, stages: {stages}}}"
                          for lcore, cpu, stages in LAYOUTS[layout])
     with open(path, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=max(256, mbufs * 4 // 1024 + 128),
+        # ~4 KiB per mbuf of --no-huge memory, and ~256 B per flow of table (hash, keys, entries).
+        memory_mb = max(256, mbufs * 4 // 1024 + 128 + flows * 256 // 2**20)
+        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=memory_mb,
                               segments=segments, ring_size=ring_size))
         f.write(rules_yaml(rules))
         if flows:
