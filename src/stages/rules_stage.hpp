@@ -12,6 +12,7 @@
 #include <rte_mbuf.h>
 
 #include "drop_sink.hpp"
+#include "header_fields.hpp"
 #include "ingestd/packet/mbuf_meta.hpp"
 #include "ingestd/rules/rule_set.hpp"
 #include "route_stage.hpp"
@@ -22,45 +23,20 @@ namespace ingestd::stages {
 using packet::L3Type;
 using rules::AclKey;
 
-inline constexpr uint8_t kTcpProto = 6;
-
-/// The address pair of the IP header at `l3` into `src`/`dst` (IPv4 mapped into
-/// IPv6), and its DSCP. 32 header bytes read; the packet is not written.
-inline uint8_t KeyAddresses(const uint8_t* l3, L3Type type, uint32_t* src, uint32_t* dst) noexcept {
-  if (type == L3Type::kIpv4) {
-    src[0] = src[1] = dst[0] = dst[1] = 0;
-    src[2] = dst[2] = rte_cpu_to_be_32(0xffff);
-    std::memcpy(&src[3], l3 + 12, 4);
-    std::memcpy(&dst[3], l3 + 16, 4);
-    return l3[1] >> 2;
-  }
-  if (type == L3Type::kIpv6) {
-    std::memcpy(src, l3 + 8, 16);
-    std::memcpy(dst, l3 + 24, 16);
-    return static_cast<uint8_t>(((l3[0] & 0x0f) << 2) | (l3[1] >> 6));
-  }
-  std::memset(src, 0, 16);
-  std::memset(dst, 0, 16);
-  return 0;
-}
-
 inline void BuildKey(rte_mbuf* m, const packet::PktMeta& meta, AclKey& k) noexcept {
   const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
-  const bool ip = meta.l3 == L3Type::kIpv4 || meta.l3 == L3Type::kIpv6;
+  const bool ip = IsIp(meta.l3);
   k.proto = ip ? meta.ip_proto : 0;
-  k.tcp_flags = (ip && meta.ip_proto == kTcpProto && meta.l4_off != packet::kNoOffset && !meta.is_fragment)
-                    ? frame[meta.l4_off + 13]
-                    : 0;
-  uint8_t dscp = KeyAddresses(ip ? frame + meta.l3_off : nullptr, ip ? meta.l3 : L3Type::kNone, k.src, k.dst);
+  k.tcp_flags = TcpFlagsOf(frame, meta);
+  uint8_t dscp = MappedAddresses(ip ? frame + meta.l3_off : frame, meta.l3, k.src, k.dst);
   k.in_port = static_cast<uint8_t>(meta.in_port);
   k.vlan = rte_cpu_to_be_16(meta.vlan_count ? static_cast<uint16_t>(meta.vlan_tci[0] & 0x0fff) : rules::kKeyNoVlan);
   k.ethertype = rte_cpu_to_be_16(meta.ethertype);
   k.src_port = rte_cpu_to_be_16(meta.src_port);
   k.dst_port = rte_cpu_to_be_16(meta.dst_port);
-  const bool inner = meta.tunnel != packet::TunnelType::kNone &&
-                     (meta.inner_l3 == L3Type::kIpv4 || meta.inner_l3 == L3Type::kIpv6);
-  KeyAddresses(inner ? frame + meta.inner_l3_off : nullptr, inner ? meta.inner_l3 : L3Type::kNone, k.inner_src,
-               k.inner_dst);
+  const bool inner = meta.tunnel != packet::TunnelType::kNone && IsIp(meta.inner_l3);
+  MappedAddresses(inner ? frame + meta.inner_l3_off : frame, inner ? meta.inner_l3 : L3Type::kNone, k.inner_src,
+                  k.inner_dst);
   if (inner) dscp |= rules::kKeyInnerPresent;
   k.dscp_inner = dscp;
   k.inner_proto = inner ? meta.inner_ip_proto : 0;
