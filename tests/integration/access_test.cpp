@@ -87,13 +87,7 @@ TEST(Access, OnlyTheOwnerAndTheStatsGroupReachWhatIngestdCreates) {
   s.prefix = UniquePrefix(TestName());
   s.infinite_rx = true;
   s.extra_yaml = "stats:\n  group: nogroup\n";
-  dir.OwnSegment(s.prefix);
-  s.rx_pcap = dir.File("in.pcap");
-  s.tx_pcap = dir.File("out.pcap");
-  framegen::WritePcap(s.rx_pcap, framegen::UdpTraffic(2, 64, 64));
-  const std::string config = dir.File("run.yaml");
-  WriteText(config, s.Yaml());
-  const std::string final_stats = dir.File("final.json");
+  const auto [config, final_stats] = WriteScenario(s, framegen::UdpTraffic(2, 64, 64), dir);
   // Bounded: 50 M packets or 30 s, whichever first; stopped by SIGTERM long before.
   Child ingestd({IngestdBinary(), "-c", config, "--packets", "50000000", "--duration", "30", "--final-stats",
                  final_stats},
@@ -155,13 +149,7 @@ TEST(Access, WithoutAGroupEverythingIsOwnerOnly) {
   Scenario s;
   s.prefix = UniquePrefix(TestName());
   s.infinite_rx = true;
-  dir.OwnSegment(s.prefix);
-  s.rx_pcap = dir.File("in.pcap");
-  s.tx_pcap = dir.File("out.pcap");
-  framegen::WritePcap(s.rx_pcap, framegen::UdpTraffic(2, 64, 64));
-  const std::string config = dir.File("run.yaml");
-  WriteText(config, s.Yaml());
-  const std::string final_stats = dir.File("final.json");
+  const auto [config, final_stats] = WriteScenario(s, framegen::UdpTraffic(2, 64, 64), dir);
   Child ingestd({IngestdBinary(), "-c", config, "--packets", "50000000", "--duration", "30", "--final-stats",
                  final_stats},
                 dir, "ingestd");

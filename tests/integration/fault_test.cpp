@@ -59,13 +59,7 @@ struct FaultRun {
 FaultRun RunFaulted(Scenario s, const std::vector<Bytes>& frames, TempDir& dir, const std::string& faults,
                     const std::vector<std::string>& stop_args,
                     const std::function<bool(const LiveReport&)>& stop_when = nullptr) {
-  dir.OwnSegment(s.prefix);
-  s.rx_pcap = dir.File(s.prefix + "-in.pcap");
-  s.tx_pcap = dir.File(s.prefix + "-out.pcap");
-  framegen::WritePcap(s.rx_pcap, frames);
-  const std::string config = dir.File(s.prefix + ".yaml");
-  WriteText(config, s.Yaml());
-  const std::string stats = dir.File(s.prefix + "-stats.json");
+  const auto [config, stats] = WriteScenario(s, frames, dir);
   std::vector<std::string> argv{FaultBinary(), "-c", config, "--final-stats", stats};
   argv.insert(argv.end(), stop_args.begin(), stop_args.end());
 

@@ -213,16 +213,20 @@ ports:
                                                                     "    args:\n      tx_pcap: {}\n", tx_pcap)));
 }
 
+ScenarioFiles WriteScenario(Scenario& s, const std::vector<framegen::Bytes>& frames, TempDir& dir) {
+  dir.OwnSegment(s.prefix);
+  s.rx_pcap = dir.File(s.prefix + "-in.pcap");
+  s.tx_pcap = dir.File(s.prefix + "-out.pcap");
+  framegen::WritePcap(s.rx_pcap, frames);
+  ScenarioFiles files{dir.File(s.prefix + ".yaml"), dir.File(s.prefix + "-stats.json")};
+  WriteText(files.config, s.Yaml());
+  return files;
+}
+
 Outcome RunScenario(Scenario scenario, const std::vector<framegen::Bytes>& frames, TempDir& dir,
                     const RunOptions& options) {
   using namespace std::chrono_literals;
-  dir.OwnSegment(scenario.prefix);
-  scenario.rx_pcap = dir.File(scenario.prefix + "-in.pcap");
-  scenario.tx_pcap = dir.File(scenario.prefix + "-out.pcap");
-  framegen::WritePcap(scenario.rx_pcap, frames);
-  const std::string config = dir.File(scenario.prefix + ".yaml");
-  WriteText(config, scenario.Yaml());
-  const std::string stats = dir.File(scenario.prefix + "-stats.json");
+  const auto [config, stats] = WriteScenario(scenario, frames, dir);
   const uint64_t packets = options.packets ? options.packets : frames.size();
   std::vector<std::string> argv{options.binary.empty() ? IngestdBinary() : options.binary,
                                 "-c", config, "--packets", std::to_string(packets),

@@ -120,6 +120,15 @@ struct RunOptions {
 
 /// Writes `frames` as the input capture, runs `scenario` until the packet
 /// limit, and reads its final stats and output. Owns the instance's segment.
+/// Where one run of a scenario keeps its config and its --final-stats.
+struct ScenarioFiles {
+  std::string config;
+  std::string stats;
+};
+/// Writes `s`'s input capture (from `frames`) and config into `dir`, names its output
+/// capture and final-stats file there, and has `dir` remove its stats segment.
+ScenarioFiles WriteScenario(Scenario& s, const std::vector<framegen::Bytes>& frames, TempDir& dir);
+
 Outcome RunScenario(Scenario scenario, const std::vector<framegen::Bytes>& frames, TempDir& dir,
                     const RunOptions& options = {});
 

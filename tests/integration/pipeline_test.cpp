@@ -208,13 +208,7 @@ TEST(Pipeline, SigtermUnderTrafficExitsCleanly) {
   Scenario s;
   s.prefix = UniquePrefix(TestName());
   s.infinite_rx = true;
-  dir.OwnSegment(s.prefix);
-  s.rx_pcap = dir.File("in.pcap");
-  s.tx_pcap = dir.File("out.pcap");
-  framegen::WritePcap(s.rx_pcap, framegen::UdpTraffic(1, 256, 64));
-  const std::string config = dir.File("run.yaml");
-  WriteText(config, s.Yaml());
-  const std::string stats = dir.File("stats.json");
+  const auto [config, stats] = WriteScenario(s, framegen::UdpTraffic(1, 256, 64), dir);
   // Bounded even if the signal were lost: 3 M packets or 60 s.
   Child child({IngestdBinary(), "-c", config, "--packets", "3000000", "--duration", "60",
                "--final-stats", stats},
