@@ -11,6 +11,9 @@ INGESTD_PACKAGES=(
   tshark                          # tests/inspect: ingest-inspect checked against it
   iproute2 tcpreplay tcpdump      # tests/integration/kernel_ports_test: netns, veth, replay, capture
   clang libclang-rt-14-dev        # tools/fuzz: libFuzzer, ASan and UBSan runtimes
+  libcpp-httplib-dev              # ingest-stats --serve: the Prometheus scrape endpoint
+  prometheus                      # tests: a real Prometheus server scrapes ingest-stats --serve
+  nfdump pmacct                   # tests: IPFIX decoded by nfcapd/nfdump and nfacctd
 )
 
 ingestd_log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
