@@ -40,7 +40,10 @@ pid_t LiveWriter(const std::string& name) {
       const auto* h = static_cast<const segment::Header*>(map);
       const bool stopped = h->state.load(std::memory_order_acquire) ==
                            static_cast<uint32_t>(segment::WriterState::kStopped);
-      if (h->magic == segment::kMagic && !stopped && h->writer_pid != 0 &&
+      // Our own pid is a killed predecessor's that was handed out again (a container's
+      // pid 1 restarted, say): we have not made a segment yet.
+      const bool ours = h->writer_pid == static_cast<uint32_t>(getpid());
+      if (h->magic == segment::kMagic && !stopped && h->writer_pid != 0 && !ours &&
           (kill(static_cast<pid_t>(h->writer_pid), 0) == 0 || errno == EPERM)) {
         pid = static_cast<pid_t>(h->writer_pid);
       }

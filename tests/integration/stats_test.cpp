@@ -12,12 +12,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
 #include "ingestd/dataplane/eal.hpp"
+#include "ingestd/dataplane/hugepages.hpp"
 
 namespace ingestd::testing {
 namespace {
@@ -53,11 +55,16 @@ class LiveInstance {
     scenario_.rx_pcap = dir.File(name + "-in.pcap");
     dir.OwnSegment(scenario_.prefix);
     framegen::WritePcap(scenario_.rx_pcap, framegen::UdpTraffic(3, 256, 64));
-    const std::string config = dir.File(name + ".yaml");
-    WriteText(config, scenario_.Yaml());
-    child_ = std::make_unique<Child>(std::vector<std::string>{IngestdBinary(), "-c", config, "--packets",
+    config_ = dir.File(name + ".yaml");
+    WriteText(config_, scenario_.Yaml());
+    Start();
+  }
+
+  /// Starts ingestd on the instance's config (again, after a kill: the same files).
+  void Start() {
+    child_ = std::make_unique<Child>(std::vector<std::string>{IngestdBinary(), "-c", config_, "--packets",
                                                               "50000000", "--duration", "30"},
-                                     dir, name);
+                                     dir_, scenario_.prefix + "-" + std::to_string(++starts_));
   }
 
   /// Polls ingest-stats until the instance publishes with traffic flowing.
@@ -77,6 +84,8 @@ class LiveInstance {
  private:
   TempDir& dir_;
   Scenario scenario_;
+  std::string config_;
+  int starts_ = 0;
   std::unique_ptr<Child> child_;
 };
 
@@ -132,6 +141,46 @@ TEST(Stats, KilledWriterIsReportedDeadWithinASecond) {
   EXPECT_LT(elapsed, 1s);
   // A killed process cannot clean up: its runtime and hugepage files are ours to remove.
   dataplane::RemoveRuntimeFiles("/var/run/dpdk/" + live.prefix());
+}
+
+// What a supervisor (systemd's Restart=, a container runtime) does after a crash: start
+// the same config again, with whatever the killed process left behind still in place.
+TEST(Stats, RestartAfterSigkillNeedsNoCleaning) {
+  TempDir dir;
+  LiveInstance live(TestName(), dir);
+  ASSERT_TRUE(live.WaitUntilForwarding()) << live.child().Stderr();
+  const pid_t first = live.child().pid();
+  live.child().Signal(SIGKILL);
+  live.child().Wait(10s);
+  const std::string runtime_dir = "/var/run/dpdk/" + live.prefix();
+  ASSERT_TRUE(std::filesystem::exists(runtime_dir)) << "the killed run left nothing to trip over";
+  ASSERT_TRUE(std::filesystem::exists("/dev/shm/ingestd." + live.prefix()));
+  const RunResult dead = RunIngestStats({"--instance", live.prefix()}, dir);
+  EXPECT_EQ(dead.exit_code, 3) << dead.out << dead.err;
+
+  live.Start();  // no hand cleaning in between
+  ASSERT_TRUE(live.WaitUntilForwarding()) << live.child().Stderr();
+  const RunResult r = RunIngestStats({"--instance", live.prefix(), "--json"}, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json instance = nlohmann::json::parse(r.out).at("instance");
+  EXPECT_EQ(instance.at("state"), "running");
+  EXPECT_EQ(instance.at("pid").get<pid_t>(), live.child().pid());
+  EXPECT_NE(live.child().pid(), first);
+
+  live.child().Signal(SIGTERM);
+  ASSERT_EQ(live.child().Wait(20s), 0) << live.child().Stderr();
+  const RunResult after = RunIngestStats({"--instance", live.prefix(), "--json"}, dir);
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  const nlohmann::json report = nlohmann::json::parse(after.out);
+  EXPECT_EQ(report.at("instance").at("state"), "stopped");
+  ExpectConserved(report);
+  // The clean exit removed this prefix's runtime and hugepage files, the killed run's too.
+  EXPECT_FALSE(std::filesystem::exists(runtime_dir));
+  for (const std::string& mount : dataplane::HugetlbfsMounts()) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(mount, ec))
+      EXPECT_NE(e.path().filename().string().rfind(live.prefix() + "map_", 0), 0u) << e.path();
+  }
 }
 
 TEST(Stats, TelemetrySocketServesTheSameFigures) {
