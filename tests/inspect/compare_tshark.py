@@ -7,7 +7,7 @@ compares, for every frame ingest-inspect calls ok: VLAN ids, source and destinat
 IP protocol / next header, and the ports of TCP, UDP and SCTP, for the outer layer and for
 the tunnelled one. Zero disagreements allowed. tshark is required: without it the test fails.
 
-Where tshark's dissection differs on purpose (see README "Inspecting captures and fuzzing"):
+Where tshark's dissection differs on purpose (see docs/development.md, "Inspecting captures and fuzzing"):
 - A layer is compared only when ingest-inspect reports it. tshark also decodes what ingestd
   does not parse (ICMP error payloads, application protocols on well-known ports, a tunnel
   inside a tunnel); those extra occurrences come after ingestd's and are ignored.

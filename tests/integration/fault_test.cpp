@@ -214,7 +214,7 @@ TEST(Faults, MemifPeerThatStopsReadingStallsTheOutputAndTrafficResumes) {
   // capture is done the sender is idle but connected, so the peer can be
   // stopped first: DPDK 22.11's memif unmaps its rings from its control thread
   // when the other side disconnects, without waiting for an lcore polling them
-  // (see README, Faults), so a side must not be polling when its peer leaves.
+  // (see docs/operations.md, When the world misbehaves), so a side must not be polling when its peer leaves.
   TempDir dir;
   const std::string peer_prefix = UniquePrefix(TestName() + "-peer");
   const std::string src_prefix = UniquePrefix(TestName() + "-src");

@@ -7,7 +7,7 @@
 
 namespace ingestd::packet {
 
-// One list, used for the enum, the names in stats/JSON and the README table.
+// One list, used for the enum, the names in stats/JSON and the table in docs/design.md.
 // X(enumerator, "name", "what the frame did wrong")
 #define INGESTD_PARSE_VERDICTS(X)                                                         \
   X(kOk, "ok", "well-formed")                                                             \

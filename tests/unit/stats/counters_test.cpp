@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Drop slots: their names, and the README's table of them.
+// Drop slots: their names, and the table of them in docs/design.md.
 #include <fstream>
 #include <sstream>
 
@@ -17,14 +17,14 @@ TEST(DropSlots, NamesAreMalformedVerdictsThenOtherReasons) {
   EXPECT_EQ(kDropSlots, packet::kParseVerdictCount + kOtherDropCount);
 }
 
-TEST(Readme, DropTableListsEveryReason) {
-  std::ifstream in(INGESTD_SOURCE_DIR "/README.md");
-  ASSERT_TRUE(in) << "README.md not found";
+TEST(Docs, DropTableListsEveryReason) {
+  std::ifstream in(INGESTD_SOURCE_DIR "/docs/design.md");
+  ASSERT_TRUE(in) << "docs/design.md not found";
   std::stringstream text;
   text << in.rdbuf();
   for (unsigned s = 1; s < kDropSlots; ++s) {
     const std::string row = "| `" + DropSlotName(s) + "` |";
-    EXPECT_NE(text.str().find(row), std::string::npos) << "README lacks a row for " << DropSlotName(s);
+    EXPECT_NE(text.str().find(row), std::string::npos) << "docs/design.md lacks a row for " << DropSlotName(s);
   }
 }
 
