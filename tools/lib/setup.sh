@@ -35,13 +35,13 @@ ingestd_ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ingestd_build DIR [meson options...]: configure once, then compile.
+# ingestd_build DIR [meson options...]: configure once (warnings are errors), then compile.
 ingestd_build() {
   local dir=$1
   shift
   if [ ! -f "$dir/build.ninja" ]; then
     ingestd_log "configuring $dir"
-    meson setup "$dir" "$@" >/dev/null
+    meson setup "$dir" -Dwerror=true "$@" >/dev/null
   fi
   ingestd_log "building $dir"
   meson compile -C "$dir" >/dev/null || meson compile -C "$dir"
