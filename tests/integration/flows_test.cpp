@@ -116,6 +116,15 @@ TEST(Flows, IpfixAndJsonLinesTotalsEqualTheTrafficSent) {
 
   // IPFIX, as tshark decodes it: the datagrams wrapped as UDP to 4739 in a capture.
   ASSERT_FALSE(e.datagrams.empty());
+  // The templates: in the first message (alone, before any flow expired), then refreshed;
+  // the counter names exactly the messages that carried them.
+  uint64_t with_templates = 0;
+  for (const Bytes& d : e.datagrams) with_templates += d.size() > 17 && (d[16] << 8 | d[17]) == 2;
+  const auto& fe = e.stats.at("flow_export");
+  EXPECT_EQ(fe.at("ipfix_messages").get<uint64_t>(), e.datagrams.size());
+  EXPECT_EQ(fe.at("ipfix_template_messages").get<uint64_t>(), with_templates);
+  EXPECT_GE(with_templates, 1u);
+  EXPECT_EQ(e.datagrams.front()[16] << 8 | e.datagrams.front()[17], 2) << "the first message has the templates";
   std::vector<Bytes> wrapped;
   for (const Bytes& d : e.datagrams)
     wrapped.push_back(FrameBuilder().Ipv4().Udp({.src_port = 40000, .dst_port = 4739}).Payload(d).Build());
@@ -142,9 +151,9 @@ TEST(Flows, IpfixAndJsonLinesTotalsEqualTheTrafficSent) {
     each(row[3], [&](uint64_t v) { bytes += v; });
     each(row[4], [&](uint64_t v) { l2_bytes += v; });
   }
-  std::printf("[ figure   ] IPFIX: %zu messages, %llu records, %llu packets, %llu IP bytes, %llu frame bytes "
+  std::printf("[ figure   ] IPFIX: %zu messages (%llu with templates), %llu records, %llu packets, %llu IP bytes, %llu frame bytes "
               "(sent %llu / %llu / %llu)\n",
-              e.datagrams.size(), static_cast<unsigned long long>(records), static_cast<unsigned long long>(packets),
+              e.datagrams.size(), static_cast<unsigned long long>(with_templates), static_cast<unsigned long long>(records), static_cast<unsigned long long>(packets),
               static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(l2_bytes),
               static_cast<unsigned long long>(traffic.total.packets),
               static_cast<unsigned long long>(traffic.total.ip_bytes),
