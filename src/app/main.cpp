@@ -138,7 +138,8 @@ void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::P
     const double elapsed = SecondsSince(start);
     if (exporter != nullptr) {
       exporter->Poll();
-      collector.SetFlowExport(exporter->records(), exporter->messages(), exporter->send_errors());
+      collector.SetFlowExport(exporter->records(), exporter->messages(), exporter->send_errors(),
+                              exporter->template_messages());
     }
     if (elapsed >= next_publish) {
       collector.Publish();
@@ -306,7 +307,8 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     std::vector<flows::FlowRecord> rest;
     for (flows::FlowTable* t : pipeline.FlowTables()) t->DrainAll([&](const flows::FlowRecord& r) { rest.push_back(r); });
     exporter->Export(rest);
-    collector.SetFlowExport(exporter->records(), exporter->messages(), exporter->send_errors());
+    collector.SetFlowExport(exporter->records(), exporter->messages(), exporter->send_errors(),
+                              exporter->template_messages());
   }
 #ifdef INGESTD_FAULT_INJECTION
   injector.Stop();  // held mbufs back in their pool before the leak check

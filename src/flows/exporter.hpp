@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // The flow exporter: on the control thread, drains the lcores' flow rings and writes
-// each record as IPFIX over UDP to a collector and/or a JSON Lines file.
+// each record as IPFIX over UDP (IPv4 or IPv6) to a collector and/or a JSON Lines file.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +29,8 @@ class FlowExporter {
                                 std::unique_ptr<FlowExporter>& out);
 
   void AddRing(rte_ring* ring) { rings_.push_back(ring); }
-  /// Takes what the lcores have queued and exports it. Returns the records exported.
+  /// Takes what the lcores have queued and exports it, and sends the templates alone
+  /// when their refresh is due. Returns the records exported.
   size_t Poll();
   /// Exports `records` (the end-of-run drain, or records a caller holds).
   void Export(std::span<const FlowRecord> records);
@@ -37,9 +38,12 @@ class FlowExporter {
   uint64_t records() const noexcept { return records_; }
   uint64_t messages() const noexcept { return messages_; }
   uint64_t send_errors() const noexcept { return send_errors_; }
+  /// Messages sent that carried the templates (the first, then each refresh).
+  uint64_t template_messages() const noexcept { return template_messages_; }
 
  private:
   FlowExporter() = default;
+  void Send(const IpfixMessage& m);
 
   std::vector<rte_ring*> rings_;
   ExportClock clock_;
@@ -50,6 +54,7 @@ class FlowExporter {
   uint64_t records_ = 0;
   uint64_t messages_ = 0;
   uint64_t send_errors_ = 0;
+  uint64_t template_messages_ = 0;
 };
 
 }  // namespace ingestd::flows

@@ -21,6 +21,7 @@ namespace ingestd::flows {
 struct FlowEntry {
   uint64_t packets;
   uint64_t bytes;
+  uint64_t ip_bytes;
   uint64_t first_tsc;
   uint64_t last_tsc;
   uint8_t tcp_flags;
@@ -38,9 +39,11 @@ class FlowTable {
   static dataplane::Status Create(const std::string& name, uint32_t capacity, uint32_t ring_size,
                                   uint64_t idle_tsc, uint64_t active_tsc, int socket, std::unique_ptr<FlowTable>& out);
 
-  /// Data path: counts one packet of `key`. A new flow in a full table evicts the
-  /// flow at the scan cursor (exported, counted) rather than wait or go untracked.
-  void Update(const FlowKey& key, uint32_t bytes, uint8_t tcp_flags, uint64_t now, stats::LcoreCounters& c) noexcept {
+  /// Data path: counts one packet of `key` (`bytes` of frame, `ip_bytes` of IP). A new
+  /// flow in a full table evicts the flow at the scan cursor (exported, counted) rather
+  /// than wait or go untracked.
+  void Update(const FlowKey& key, uint32_t bytes, uint32_t ip_bytes, uint8_t tcp_flags, uint64_t now,
+              stats::LcoreCounters& c) noexcept {
     int32_t pos = rte_hash_lookup(hash_, &key);
     if (pos < 0) [[unlikely]] {
       pos = rte_hash_add_key(hash_, &key);
@@ -49,12 +52,13 @@ class FlowTable {
         pos = rte_hash_add_key(hash_, &key);
       }
       if (pos < 0) return;  // cannot happen once one entry was freed
-      entries_[pos] = FlowEntry{0, 0, now, now, 0, true};
+      entries_[pos] = FlowEntry{0, 0, 0, now, now, 0, true};
       c.flows_created.Add(1);
     }
     FlowEntry& e = entries_[pos];
     ++e.packets;
     e.bytes += bytes;
+    e.ip_bytes += ip_bytes;
     e.last_tsc = now;
     e.tcp_flags |= tcp_flags;
   }
@@ -98,6 +102,7 @@ class FlowTable {
     r.key = key;
     r.packets = e.packets;
     r.bytes = e.bytes;
+    r.ip_bytes = e.ip_bytes;
     r.first_tsc = e.first_tsc;
     r.last_tsc = e.last_tsc;
     r.tcp_flags = e.tcp_flags;

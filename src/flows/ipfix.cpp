@@ -20,12 +20,13 @@ struct Ie {
 };
 // sourceIPv4Address, destinationIPv4Address | sourceIPv6Address, destinationIPv6Address; then
 // sourceTransportPort, destinationTransportPort, protocolIdentifier, tcpControlBits,
-// ingressInterface, packetDeltaCount, octetDeltaCount, flowStartMilliseconds,
-// flowEndMilliseconds, flowEndReason.
-constexpr Ie kCommon[] = {{7, 2}, {11, 2}, {4, 1}, {6, 2}, {10, 4}, {2, 8}, {1, 8}, {152, 8}, {153, 8}, {136, 1}};
+// ingressInterface, packetDeltaCount, octetDeltaCount (IP bytes, as RFC 7012 defines it),
+// flowStartMilliseconds, flowEndMilliseconds, flowEndReason, layer2OctetDeltaCount (frame
+// bytes without FCS, what the ports count).
+constexpr Ie kCommon[] = {{7, 2}, {11, 2}, {4, 1}, {6, 2}, {10, 4}, {2, 8}, {1, 8}, {152, 8}, {153, 8}, {136, 1}, {352, 8}};
 constexpr Ie kV4[] = {{8, 4}, {12, 4}};
 constexpr Ie kV6[] = {{27, 16}, {28, 16}};
-constexpr size_t kCommonBytes = 2 + 2 + 1 + 2 + 4 + 8 + 8 + 8 + 8 + 1;
+constexpr size_t kCommonBytes = 2 + 2 + 1 + 2 + 4 + 8 + 8 + 8 + 8 + 1 + 8;
 
 class Writer {
  public:
@@ -48,6 +49,7 @@ class Writer {
     out_[at] = static_cast<uint8_t>(v >> 8);
     out_[at + 1] = static_cast<uint8_t>(v);
   }
+
   size_t size() const { return out_.size(); }
 
  private:
@@ -81,32 +83,64 @@ void Record(Writer& w, const FlowRecord& r, bool v4, const ExportClock& clock) {
   w.U16(r.tcp_flags);
   w.U32(r.key.in_port);
   w.U64(r.packets);
-  w.U64(r.bytes);
+  w.U64(r.ip_bytes);
   w.U64(clock.UnixMs(r.first_tsc));
   w.U64(clock.UnixMs(r.last_tsc));
   w.U8(static_cast<uint8_t>(r.end));
+  w.U64(r.bytes);
 }
 
 }  // namespace
 
-std::vector<std::vector<uint8_t>> IpfixEncoder::Encode(std::span<const FlowRecord> records, const ExportClock& clock,
-                                                       uint32_t export_time_s) {
-  std::vector<std::vector<uint8_t>> messages;
+bool IpfixEncoder::TemplatesDue(uint64_t now_ms) const noexcept {
+  return !templates_sent_ || (refresh_.messages != 0 && since_templates_ >= refresh_.messages) ||
+         (refresh_.seconds != 0 && now_ms - templates_ms_ >= uint64_t{refresh_.seconds} * 1000);
+}
+
+void IpfixEncoder::Header(std::vector<uint8_t>& m, uint32_t export_time_s) const {
+  Writer w(m);
+  w.U16(kVersion);
+  w.U16(0);  // length, patched when the message is complete
+  w.U32(export_time_s);
+  w.U32(sequence_);  // data records before this message (RFC 7011 section 3.1)
+  w.U32(domain_id_);
+}
+
+bool IpfixEncoder::MaybeTemplates(std::vector<uint8_t>& m, uint64_t now_ms, bool force) {
+  const bool due = force || TemplatesDue(now_ms);
+  ++since_templates_;
+  if (!due) return false;
+  Writer w(m);
+  const size_t template_set = w.size();
+  w.U16(kTemplateSetId);
+  w.U16(0);
+  Template(w, kTemplateV4, kV4);
+  Template(w, kTemplateV6, kV6);
+  w.PatchU16(template_set + 2, static_cast<uint16_t>(w.size() - template_set));
+  templates_sent_ = true;
+  templates_ms_ = now_ms;
+  since_templates_ = 1;
+  return true;
+}
+
+IpfixMessage IpfixEncoder::Templates(uint32_t export_time_s, uint64_t now_ms) {
+  IpfixMessage out;
+  Header(out.bytes, export_time_s);
+  out.templates = MaybeTemplates(out.bytes, now_ms, true);
+  Writer(out.bytes).PatchU16(2, static_cast<uint16_t>(out.bytes.size()));
+  return out;
+}
+
+std::vector<IpfixMessage> IpfixEncoder::Encode(std::span<const FlowRecord> records, const ExportClock& clock,
+                                               uint32_t export_time_s, uint64_t now_ms) {
+  std::vector<IpfixMessage> messages;
   size_t next = 0;
   while (next < records.size()) {
-    std::vector<uint8_t>& m = messages.emplace_back();
+    IpfixMessage& message = messages.emplace_back();
+    std::vector<uint8_t>& m = message.bytes;
+    Header(m, export_time_s);
+    message.templates = MaybeTemplates(m, now_ms, false);
     Writer w(m);
-    w.U16(kVersion);
-    w.U16(0);  // length, patched below
-    w.U32(export_time_s);
-    w.U32(sequence_);
-    w.U32(domain_id_);
-    const size_t template_set = w.size();
-    w.U16(kTemplateSetId);
-    w.U16(0);
-    Template(w, kTemplateV4, kV4);
-    Template(w, kTemplateV6, kV6);
-    w.PatchU16(template_set + 2, static_cast<uint16_t>(w.size() - template_set));
     // Data sets: a new one whenever the address family changes.
     size_t set_start = 0;
     int set_v4 = -1;
@@ -145,8 +179,8 @@ std::string FlowJson(const FlowRecord& r, const ExportClock& clock) {
   }
   static constexpr const char* kEnd[] = {"", "idle", "active", "end_of_run", "", "evicted"};
   return fmt::format(R"({{"src":"{}","dst":"{}","src_port":{},"dst_port":{},"proto":{},"in_port":{},"packets":{},)"
-                     R"("bytes":{},"first_ms":{},"last_ms":{},"tcp_flags":{},"end":"{}"}})",
-                     src, dst, r.key.src_port, r.key.dst_port, r.key.proto, r.key.in_port, r.packets, r.bytes,
+                     R"("bytes":{},"ip_bytes":{},"first_ms":{},"last_ms":{},"tcp_flags":{},"end":"{}"}})",
+                     src, dst, r.key.src_port, r.key.dst_port, r.key.proto, r.key.in_port, r.packets, r.bytes, r.ip_bytes,
                      clock.UnixMs(r.first_tsc), clock.UnixMs(r.last_tsc), r.tcp_flags,
                      kEnd[static_cast<unsigned>(r.end) < 6 ? static_cast<unsigned>(r.end) : 0]);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// IPFIX (RFC 7011) messages of flow records: templates 256 (IPv4) and 257 (IPv6).
+// IPFIX (RFC 7011) messages of flow records: templates 256 (IPv4) and 257 (IPv6), resent
+// periodically over UDP.
 #pragma once
 
 #include <cstdint>
@@ -22,25 +23,51 @@ struct ExportClock {
   }
 };
 
-/// Builds IPFIX messages. Over UDP a collector may join at any time, so every message
-/// carries both templates (RFC 7011 section 8.4 asks for periodic resending; this is
-/// the simplest period). Threading: one exporter thread.
+/// When the templates go out again over UDP (RFC 7011 section 8.4): a collector that
+/// starts or restarts decodes nothing until it has them. 0 turns a trigger off.
+struct TemplateRefresh {
+  uint32_t seconds = 10;   // since the templates were last sent
+  uint32_t messages = 20;  // the templates ride in at least one message in this many
+};
+
+/// One message, and whether it carries the template set.
+struct IpfixMessage {
+  std::vector<uint8_t> bytes;
+  bool templates = false;
+};
+
+/// Builds IPFIX messages: the template set (both templates) in the first message and
+/// again whenever the refresh is due, data sets per address family. Threading: one
+/// exporter thread.
 class IpfixEncoder {
  public:
   static constexpr size_t kMaxMessage = 1400;  // fits an Ethernet MTU with IP and UDP headers
 
-  explicit IpfixEncoder(uint32_t domain_id) : domain_id_(domain_id) {}
+  explicit IpfixEncoder(uint32_t domain_id, TemplateRefresh refresh = {}) : domain_id_(domain_id), refresh_(refresh) {}
+
+  /// True when the next message must carry the templates; `now_ms` is a monotonic clock.
+  bool TemplatesDue(uint64_t now_ms) const noexcept;
 
   /// `records` as messages of at most kMaxMessage bytes, stamped `export_time_s`.
-  std::vector<std::vector<uint8_t>> Encode(std::span<const FlowRecord> records, const ExportClock& clock,
-                                           uint32_t export_time_s);
+  std::vector<IpfixMessage> Encode(std::span<const FlowRecord> records, const ExportClock& clock,
+                                   uint32_t export_time_s, uint64_t now_ms = 0);
+  /// A message of the template set alone (the refresh when no records are waiting).
+  IpfixMessage Templates(uint32_t export_time_s, uint64_t now_ms);
 
   /// Data records sent so far (the next message's sequence number).
   uint32_t sequence() const noexcept { return sequence_; }
 
  private:
+  void Header(std::vector<uint8_t>& m, uint32_t export_time_s) const;
+  /// Appends the template set when due (or `force`d), and counts the message.
+  bool MaybeTemplates(std::vector<uint8_t>& m, uint64_t now_ms, bool force);
+
   uint32_t domain_id_;
+  TemplateRefresh refresh_;
   uint32_t sequence_ = 0;
+  bool templates_sent_ = false;
+  uint64_t templates_ms_ = 0;          // when they last went out
+  uint32_t since_templates_ = 0;       // messages since, that one included
 };
 
 /// One record as a JSON Lines line (no newline): addresses as text, times in Unix ms.

@@ -12,11 +12,13 @@
 
 namespace ingestd::stages {
 
-/// The flow of an IP packet (false for anything else), and its TCP flags.
-inline bool BuildFlowKey(rte_mbuf* m, const packet::PktMeta& meta, flows::FlowKey& k, uint8_t& tcp_flags) noexcept {
+/// The flow of an IP packet (false for anything else), its TCP flags and IP length.
+inline bool BuildFlowKey(rte_mbuf* m, const packet::PktMeta& meta, flows::FlowKey& k, uint8_t& tcp_flags,
+                         uint32_t& ip_bytes) noexcept {
   if (!IsIp(meta.l3)) return false;
   const uint8_t* frame = rte_pktmbuf_mtod(m, const uint8_t*);
   MappedAddresses(frame + meta.l3_off, meta.l3, k.src, k.dst);
+  ip_bytes = IpLength(frame + meta.l3_off, meta.l3);
   k.src_port = meta.src_port;
   k.dst_port = meta.dst_port;
   k.proto = meta.ip_proto;
@@ -31,8 +33,9 @@ inline void TrackFlows(rte_mbuf* const* pkts, uint16_t n, flows::FlowTable& tabl
   for (uint16_t i = 0; i < n; ++i) {
     flows::FlowKey key;
     uint8_t tcp_flags;
-    if (BuildFlowKey(pkts[i], packet::Meta(pkts[i]), key, tcp_flags))
-      table.Update(key, pkts[i]->pkt_len, tcp_flags, now, c);
+    uint32_t ip_bytes;
+    if (BuildFlowKey(pkts[i], packet::Meta(pkts[i]), key, tcp_flags, ip_bytes))
+      table.Update(key, pkts[i]->pkt_len, ip_bytes, tcp_flags, now, c);
   }
 }
 

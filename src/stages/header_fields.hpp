@@ -38,6 +38,13 @@ inline uint8_t MappedAddresses(const uint8_t* l3, packet::L3Type type, void* src
   return 0;
 }
 
+/// The length the IP header at `l3` gives its packet, header included (IPv4 total
+/// length; IPv6 40 + payload length); parse has checked it lies within the frame.
+inline uint32_t IpLength(const uint8_t* l3, packet::L3Type type) noexcept {
+  const uint32_t field = type == packet::L3Type::kIpv4 ? uint32_t{l3[2]} << 8 | l3[3] : uint32_t{l3[4]} << 8 | l3[5];
+  return type == packet::L3Type::kIpv4 ? field : 40 + field;
+}
+
 /// The outer TCP header's flags byte; 0 for anything else (or a later fragment).
 inline uint8_t TcpFlagsOf(const uint8_t* frame, const packet::PktMeta& meta) noexcept {
   return IsIp(meta.l3) && meta.ip_proto == kTcpProto && meta.l4_off != packet::kNoOffset && !meta.is_fragment

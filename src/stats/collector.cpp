@@ -102,10 +102,12 @@ std::vector<std::string> StatsCollector::ReplaceRules(std::vector<std::string> n
   return unlisted;
 }
 
-void StatsCollector::SetFlowExport(uint64_t records, uint64_t messages, uint64_t send_errors) {
+void StatsCollector::SetFlowExport(uint64_t records, uint64_t messages, uint64_t send_errors,
+                                   uint64_t template_messages) {
   flow_export_values_[0] = records;
   flow_export_values_[1] = messages;
   flow_export_values_[2] = send_errors;
+  flow_export_values_[3] = template_messages;
 }
 
 void StatsCollector::SetRuleReloads(uint64_t generation, uint64_t reloads, uint64_t failures) {
@@ -213,6 +215,8 @@ std::string StatsCollector::Start(const std::string& instance, uint64_t period_n
   t.Add(MetricKind::kCounter, "flow_export", "ipfix_messages_sent", "", "messages", "IPFIX messages sent over UDP");
   t.Add(MetricKind::kCounter, "flow_export", "ipfix_send_errors", "", "messages",
         "IPFIX messages the socket refused (e.g. no collector listening)");
+  t.Add(MetricKind::kCounter, "flow_export", "ipfix_template_messages_sent", "", "messages",
+        "IPFIX messages sent carrying the templates: the first, then every refresh");
   values_.assign(t.value_count(), 0);
   return writer_.Create(instance, t, rte_get_tsc_hz(), period_ns, gid);
 }
@@ -322,7 +326,7 @@ void StatsCollector::SampleRules() {
     for (const Counter* lcore : rule_hits_) values_[rules_base_ + current_slot_[r]] += lcore[r].Load();
   }
   for (unsigned i = 0; i < 3; ++i) values_[reload_base_ + i] = reload_values_[i];
-  for (unsigned i = 0; i < 3; ++i) values_[flow_export_base_ + i] = flow_export_values_[i];
+  for (unsigned i = 0; i < 4; ++i) values_[flow_export_base_ + i] = flow_export_values_[i];
 }
 
 void StatsCollector::FreezePorts() {

@@ -299,7 +299,11 @@ json ReportJson(const Snapshot& s) {
     } else if (m.group == "rule") {
       rules_json.push_back({{"rule", m.Label("rule")}, {"hits", v}});
     } else if (m.group == "flow_export") {
-      flow_export_json[m.name == "flow_records_exported" ? "records" : m.name == "ipfix_messages_sent" ? "ipfix_messages" : "ipfix_send_errors"] = v;
+      const char* key = m.name == "flow_records_exported"          ? "records"
+                        : m.name == "ipfix_messages_sent"          ? "ipfix_messages"
+                        : m.name == "ipfix_template_messages_sent" ? "ipfix_template_messages"
+                                                                   : "ipfix_send_errors";
+      flow_export_json[key] = v;
     } else if (m.group == "rules") {
       reloads_json[m.name == "rules_generation" ? "generation" : m.name == "rules_reloads" ? "applied" : "refused"] = v;
     } else if (m.group == "drops") {

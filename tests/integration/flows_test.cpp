@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "flow_traffic.hpp"
 #include "harness.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
 #include "netns.hpp"
@@ -64,37 +65,6 @@ class Collector {
   uint16_t port_ = 0;
 };
 
-struct Traffic {
-  std::vector<Bytes> frames;
-  std::map<std::string, std::pair<uint64_t, uint64_t>> per_flow;  // "src:sport" -> packets, bytes
-  uint64_t packets = 0, bytes = 0;
-};
-
-/// `flows` UDP flows (IPv4, and every fifth IPv6), flow i sending i % 7 + 1 frames.
-Traffic MakeTraffic(unsigned flows) {
-  Traffic t;
-  for (unsigned round = 0; round < 7; ++round) {
-    for (unsigned i = 0; i < flows; ++i) {
-      if (round > i % 7) continue;
-      const auto sport = static_cast<uint16_t>(10000 + i);
-      const size_t payload = 20 + i % 300;
-      Bytes f = i % 5 == 0 ? FrameBuilder().Ipv6().Udp({.src_port = sport, .dst_port = 53}).Payload(payload).Build()
-                           : FrameBuilder()
-                                 .Ipv4({.src = {10, 7, static_cast<uint8_t>(i / 250), static_cast<uint8_t>(i % 250 + 1)}})
-                                 .Udp({.src_port = sport, .dst_port = 53})
-                                 .Payload(payload)
-                                 .Build();
-      auto& [p, b] = t.per_flow[std::to_string(sport)];
-      ++p;
-      b += f.size();
-      ++t.packets;
-      t.bytes += f.size();
-      t.frames.push_back(std::move(f));
-    }
-  }
-  return t;
-}
-
 struct Exported {
   nlohmann::json stats;
   std::vector<Bytes> datagrams;
@@ -108,16 +78,10 @@ Exported RunWithFlows(const Traffic& traffic, unsigned capacity, const TempDir& 
   framegen::WritePcap(input, traffic.frames);
   const std::string config = dir.File(name + ".yaml");
   const std::string jsonl = dir.File(name + ".jsonl");
-  WriteText(config, fmt::format(R"(eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {}, hugepages: auto, log_level: warning}}
-ports:
-  - {{name: wire, device: net_pcap0, args: {{rx_pcap: {}}}}}
-  - {{name: out, device: net_null1, rx_queues: 0}}
-pipeline:
-  chains: [{{rx: [wire], segments: [{{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}]}}]
-routes: [{{from: wire, to: out}}]
-flows: {{capacity: {}, idle_timeout_ms: 60000, ipfix: "127.0.0.1:{}", domain_id: 7, jsonl: {}}}
-)",
-                                prefix, input, capacity, collector.port(), jsonl));
+  WriteText(config, FlowsConfigYaml(prefix, input,
+                                    fmt::format(R"(capacity: {}, idle_timeout_ms: 60000, ipfix: "127.0.0.1:{}", )"
+                                                R"(domain_id: 7, jsonl: {})",
+                                                capacity, collector.port(), jsonl)));
   const std::string stats_path = dir.File(name + ".json");
   const RunResult r = RunIngestd({"-c", config, "--packets", std::to_string(traffic.frames.size()), "--duration", "60",
                                   "--final-stats", stats_path},
@@ -143,21 +107,32 @@ TEST(Flows, IpfixAndJsonLinesTotalsEqualTheTrafficSent) {
   // JSON Lines: one record per flow, each with that flow's exact totals.
   ASSERT_EQ(e.jsonl.size(), traffic.per_flow.size());
   for (const auto& j : e.jsonl) {
-    const auto& [packets, bytes] = traffic.per_flow.at(std::to_string(j.at("src_port").get<unsigned>()));
-    EXPECT_EQ(j.at("packets").get<uint64_t>(), packets);
-    EXPECT_EQ(j.at("bytes").get<uint64_t>(), bytes);
+    const FlowTotals& sent = traffic.per_flow.at(j.at("src_port").get<uint16_t>());
+    EXPECT_EQ(j.at("packets").get<uint64_t>(), sent.packets);
+    EXPECT_EQ(j.at("bytes").get<uint64_t>(), sent.bytes);
+    EXPECT_EQ(j.at("ip_bytes").get<uint64_t>(), sent.ip_bytes);
     EXPECT_EQ(j.at("end"), "end_of_run");
   }
 
   // IPFIX, as tshark decodes it: the datagrams wrapped as UDP to 4739 in a capture.
   ASSERT_FALSE(e.datagrams.empty());
+  // The templates: in the first message (alone, before any flow expired), then refreshed;
+  // the counter names exactly the messages that carried them.
+  uint64_t with_templates = 0;
+  for (const Bytes& d : e.datagrams) with_templates += d.size() > 17 && (d[16] << 8 | d[17]) == 2;
+  const auto& fe = e.stats.at("flow_export");
+  EXPECT_EQ(fe.at("ipfix_messages").get<uint64_t>(), e.datagrams.size());
+  EXPECT_EQ(fe.at("ipfix_template_messages").get<uint64_t>(), with_templates);
+  EXPECT_GE(with_templates, 1u);
+  EXPECT_EQ(e.datagrams.front()[16] << 8 | e.datagrams.front()[17], 2) << "the first message has the templates";
   std::vector<Bytes> wrapped;
   for (const Bytes& d : e.datagrams)
     wrapped.push_back(FrameBuilder().Ipv4().Udp({.src_port = 40000, .dst_port = 4739}).Payload(d).Build());
   const std::string pcap = dir.File("ipfix.pcap");
   framegen::WritePcap(pcap, wrapped);
-  const auto rows = TsharkFields(pcap, {"cflow.version", "cflow.od_id", "cflow.packets", "cflow.octets"}, dir, 'a');
-  uint64_t records = 0, packets = 0, bytes = 0;
+  const auto rows = TsharkFields(
+      pcap, {"cflow.version", "cflow.od_id", "cflow.packets", "cflow.octets", "cflow.layer2_octet_delta_count"}, dir, 'a');
+  uint64_t records = 0, packets = 0, bytes = 0, l2_bytes = 0;
   auto each = [](const std::string& cell, auto&& f) {
     size_t at = 0;
     while (at < cell.size()) {
@@ -174,14 +149,19 @@ TEST(Flows, IpfixAndJsonLinesTotalsEqualTheTrafficSent) {
       ++records;
     });
     each(row[3], [&](uint64_t v) { bytes += v; });
+    each(row[4], [&](uint64_t v) { l2_bytes += v; });
   }
-  std::printf("[ figure   ] IPFIX: %zu messages, %llu records, %llu packets, %llu bytes (sent %llu / %llu)\n",
-              e.datagrams.size(), static_cast<unsigned long long>(records), static_cast<unsigned long long>(packets),
-              static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(traffic.packets),
-              static_cast<unsigned long long>(traffic.bytes));
+  std::printf("[ figure   ] IPFIX: %zu messages (%llu with templates), %llu records, %llu packets, %llu IP bytes, %llu frame bytes "
+              "(sent %llu / %llu / %llu)\n",
+              e.datagrams.size(), static_cast<unsigned long long>(with_templates), static_cast<unsigned long long>(records), static_cast<unsigned long long>(packets),
+              static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(l2_bytes),
+              static_cast<unsigned long long>(traffic.total.packets),
+              static_cast<unsigned long long>(traffic.total.ip_bytes),
+              static_cast<unsigned long long>(traffic.total.bytes));
   EXPECT_EQ(records, traffic.per_flow.size());
-  EXPECT_EQ(packets, traffic.packets);
-  EXPECT_EQ(bytes, traffic.bytes);
+  EXPECT_EQ(packets, traffic.total.packets);
+  EXPECT_EQ(bytes, traffic.total.ip_bytes) << "octetDeltaCount: IP header and payload (RFC 7012)";
+  EXPECT_EQ(l2_bytes, traffic.total.bytes) << "layer2OctetDeltaCount: the frames";
 }
 
 TEST(Flows, AFullTableEvictsCountedAndLosesNothing) {
@@ -205,8 +185,8 @@ TEST(Flows, AFullTableEvictsCountedAndLosesNothing) {
   std::printf("[ figure   ] 3000 flows, table 1024: %llu evictions, %zu records\n",
               static_cast<unsigned long long>(evictions), e.jsonl.size());
   EXPECT_EQ(evicted, evictions);
-  EXPECT_EQ(packets, traffic.packets);
-  EXPECT_EQ(bytes, traffic.bytes);
+  EXPECT_EQ(packets, traffic.total.packets);
+  EXPECT_EQ(bytes, traffic.total.bytes);
 }
 
 }  // namespace

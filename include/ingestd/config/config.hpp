@@ -200,9 +200,13 @@ struct FlowsConfig {
   uint32_t capacity = 65536;          // flows per process lcore, preallocated
   uint32_t idle_timeout_ms = 15000;   // no packet for this long: exported as idle
   uint32_t active_timeout_ms = 60000; // older than this: exported as active (a new record follows)
-  uint8_t ipfix_address[4] = {};      // IPFIX collector (UDP), IPv4
+  uint8_t ipfix_address[16] = {};     // IPFIX collector (UDP): 4 bytes IPv4, or 16 bytes IPv6
+  bool ipfix_ipv6 = false;            // the collector's address is IPv6 ("[::1]:4739")
   uint16_t ipfix_port = 0;            // 0: no IPFIX export
   uint32_t domain_id = 1;             // IPFIX observation domain
+  // Templates resent over UDP (RFC 7011 section 8.4) when either is reached; 0 turns one off.
+  uint32_t template_refresh_s = 10;        // seconds since the templates were last sent
+  uint32_t template_refresh_messages = 20; // data messages since the templates were last sent
   std::string jsonl;                  // JSON Lines file, appended; empty: none
 };
 

@@ -27,14 +27,15 @@ enum class FlowEnd : uint8_t { kIdle = 1, kActive = 2, kEndOfRun = 3, kEvicted =
 struct FlowRecord {
   FlowKey key;
   uint64_t packets;
-  uint64_t bytes;
+  uint64_t bytes;     // frames as received: Ethernet header on, no FCS (IPFIX layer2OctetDeltaCount)
+  uint64_t ip_bytes;  // the outer IP header's length, header included (IPFIX octetDeltaCount)
   uint64_t first_tsc;
   uint64_t last_tsc;
   uint8_t tcp_flags;  // union over the flow's TCP segments
   FlowEnd end;
   uint8_t pad[6];
 };
-static_assert(sizeof(FlowRecord) == 80 && std::is_trivially_copyable_v<FlowRecord>);
+static_assert(sizeof(FlowRecord) == 88 && std::is_trivially_copyable_v<FlowRecord>);
 
 /// True for a key whose addresses are IPv4-mapped.
 inline bool IsV4(const FlowKey& k) noexcept {

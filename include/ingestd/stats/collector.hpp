@@ -45,7 +45,7 @@ class StatsCollector {
   /// The reload figures: generation in force, reloads applied, reloads refused.
   void SetRuleReloads(uint64_t generation, uint64_t reloads, uint64_t failures);
   /// The flow exporter's figures: records exported, IPFIX messages sent, sends that failed.
-  void SetFlowExport(uint64_t records, uint64_t messages, uint64_t send_errors);
+  void SetFlowExport(uint64_t records, uint64_t messages, uint64_t send_errors, uint64_t template_messages);
 
   /// Builds the metric table and creates the segment. Returns "" or the error.
   std::string Start(const std::string& instance, uint64_t period_ns, int gid = -1);
@@ -116,7 +116,7 @@ class StatsCollector {
   uint32_t reload_base_ = 0;
   uint64_t reload_values_[3] = {0, 0, 0};
   uint32_t flow_export_base_ = 0;
-  uint64_t flow_export_values_[3] = {0, 0, 0};
+  uint64_t flow_export_values_[4] = {0, 0, 0, 0};
   std::vector<uint64_t> values_;  // sized once in Start: publishing allocates nothing
   bool ports_frozen_ = false;
   int link_socket_ = -1;  // for interface-flag ioctls, opened when a port has a kernel interface
