@@ -3,6 +3,7 @@
 // segment (never the lcores' blocks) and convert the report to rte_tel_data.
 #include "telemetry.hpp"
 
+#include "capture_command.hpp"
 #include "rules_reload.hpp"
 
 #include <rte_telemetry.h>
@@ -122,6 +123,13 @@ int Reload(const char*, const char*, rte_tel_data* d) {
   return 0;
 }
 
+// Starts, stops or shows the drop capture; the control loop does it and answers
+// within 2 s (it polls every 10 ms or less).
+int DropCaptureCommand(const char*, const char* params, rte_tel_data* d) {
+  AddObject(d, g_capture_mailbox.Ask(params != nullptr ? params : "", std::chrono::seconds(2)));
+  return 0;
+}
+
 }  // namespace
 
 void RegisterTelemetry(const std::string& instance) {
@@ -136,6 +144,9 @@ void RegisterTelemetry(const std::string& instance) {
                              "mbufs, heap allocations and bytes copied per packet. No parameters");
   rte_telemetry_register_cmd("/ingestd/reload", Reload,
                              "Reload the rules from the config file, as SIGHUP does. No parameters");
+  rte_telemetry_register_cmd("/ingestd/drop_capture", DropCaptureCommand,
+                             "Capture dropped packets with their reason to pcapng. Parameters: status | stop | "
+                             "start file=PATH [packets=N] [snaplen=N] [filter=EXPRESSION]");
 }
 
 }  // namespace ingestd::app
