@@ -297,7 +297,8 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   for (size_t i = 0; i < ports.size(); ++i) port_names.emplace_back(cfg.ports[i].name, ports.PortId(i));
   capture::DropCapture drop_capture(std::move(taps), std::move(port_names), capture::TscClock::Now());
   if (cfg.capture.drops) {
-    if (std::string err = drop_capture.Start(*cfg.capture.drops); !err.empty()) return Fail("capture.drops: " + err);
+    if (std::string err = drop_capture.Start(*cfg.capture.drops); !err.empty())
+      return Fail("capture.drops: " + err);
   }
   if (auto s = pipeline.Launch(); !s.ok()) return Fail(s.message());
   std::printf("ingestd: running %zu lcore(s) on %zu port(s)%s; stats: %s; stop with Ctrl-C\n",

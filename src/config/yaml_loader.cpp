@@ -34,7 +34,8 @@ constexpr size_t kMaxPorts = 32;
 // sched_setaffinity's CPU_SETSIZE.
 constexpr uint64_t kMaxCpu = 1023;
 
-const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes", "rules", "flows", "capture", "stats", "parse"};
+const std::vector<std::string> kTopKeys = {"eal",   "ports",   "pipeline", "routes", "rules",
+                                           "flows", "capture", "stats",    "parse"};
 const std::vector<std::string> kParseKeys = {"vlan_depth", "verify_ipv4_checksum", "tunnels",
                                              "vxlan_port", "geneve_port", "gtpu_port"};
 // In TunnelBits order: bit i is kTunnelNames[i].
