@@ -29,6 +29,8 @@
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/dataplane/ports.hpp"
 #include "ingestd/rules/rule_set.hpp"
+#include "capture_command.hpp"
+#include "drop_capture.hpp"
 #include "exporter.hpp"
 #include "flow_table.hpp"
 #include "ingestd/stages/pipeline.hpp"
@@ -129,13 +131,17 @@ double SecondsSince(const timespec& start) {
 /// and taken here, so this control loop is the only place they arrive.
 void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::Pipeline& pipeline,
                     stats::StatsCollector& collector, RulesReloader& reloader, flows::FlowExporter* exporter,
-                    double period_s) {
+                    capture::DropCapture& drop_capture, double period_s) {
   timespec start{};
   clock_gettime(CLOCK_MONOTONIC, &start);
   const timespec poll{0, 10'000'000};  // 10 ms: how late a limit may be noticed
+  // While capturing drops, 1 ms: each lcore's capture ring empties 1,000 times a second.
+  const timespec capture_poll{0, 1'000'000};
   double next_publish = 0;
   for (;;) {
     const double elapsed = SecondsSince(start);
+    g_capture_mailbox.Serve(drop_capture);
+    drop_capture.Poll();
     if (exporter != nullptr) {
       exporter->Poll();
       collector.SetFlowExport(exporter->records(), exporter->messages(), exporter->send_errors(),
@@ -146,7 +152,7 @@ void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::P
       next_publish = elapsed + period_s;
     }
     siginfo_t info{};
-    const int sig = sigtimedwait(&signals, &info, &poll);
+    const int sig = sigtimedwait(&signals, &info, drop_capture.active() ? &capture_poll : &poll);
     if (sig == SIGHUP || g_reload_requested.exchange(false)) {
       reloader.Reload();
       collector.Publish();  // the outcome is in the stats at once
@@ -283,6 +289,18 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     if (std::string err = injector.Install(fault_plan, port_ids, rx_pools); !err.empty()) return Fail(err);
   }
 #endif
+  // Dropped packets with their reason, to pcapng: from the start (capture.drops) or
+  // when /ingestd/drop_capture asks. Declared after the pipeline: it empties the
+  // pipeline's capture rings before they are freed.
+  std::vector<capture::TapRef> taps;
+  for (const auto& t : pipeline.DropTaps()) taps.push_back({t.lcore, t.tap, t.counters});
+  std::vector<std::pair<std::string, uint16_t>> port_names;
+  for (size_t i = 0; i < ports.size(); ++i) port_names.emplace_back(cfg.ports[i].name, ports.PortId(i));
+  capture::DropCapture drop_capture(std::move(taps), std::move(port_names), capture::TscClock::Now());
+  if (cfg.capture.drops) {
+    if (std::string err = drop_capture.Start(*cfg.capture.drops); !err.empty())
+      return Fail("capture.drops: " + err);
+  }
   if (auto s = pipeline.Launch(); !s.ok()) return Fail(s.message());
   std::printf("ingestd: running %zu lcore(s) on %zu port(s)%s; stats: %s; stop with Ctrl-C\n",
               pipeline.Lcores().size(), ports.size(), huge.use_hugepages ? "" : " (no hugepages)",
@@ -298,9 +316,11 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     for (flows::FlowTable* t : pipeline.FlowTables()) exporter->AddRing(t->ring());
   }
   RulesReloader reloader(opt.config_path, cfg, std::move(host_cpus), pipeline, collector);
-  RunControlLoop(opt, signals, pipeline, collector, reloader, exporter.get(), cfg.stats.period_ms / 1000.0);
+  RunControlLoop(opt, signals, pipeline, collector, reloader, exporter.get(), drop_capture,
+                 cfg.stats.period_ms / 1000.0);
   pipeline.StopRx();
   pipeline.Wait();  // every ring drained to TX or a counted drop
+  drop_capture.Finish();  // captured drops written or freed: back in their pools before the leak check
   if (exporter) {
     // What the lcores queued, then every flow still in a table: a run ends with all exported.
     exporter->Poll();

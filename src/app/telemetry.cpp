@@ -3,7 +3,10 @@
 // segment (never the lcores' blocks) and convert the report to rte_tel_data.
 #include "telemetry.hpp"
 
+#include "capture_command.hpp"
 #include "rules_reload.hpp"
+
+#include <cstdio>
 
 #include <rte_telemetry.h>
 
@@ -122,6 +125,16 @@ int Reload(const char*, const char*, rte_tel_data* d) {
   return 0;
 }
 
+constexpr char kDropCaptureHelp[] =
+    "Drop capture to pcapng. Params: status | stop | start file=PATH [packets=N] [snaplen=N] [filter=EXPR]";
+
+// Starts, stops or shows the drop capture; the control loop does it and answers
+// within 2 s (it polls every 10 ms or less).
+int DropCaptureCommand(const char*, const char* params, rte_tel_data* d) {
+  AddObject(d, g_capture_mailbox.Ask(params != nullptr ? params : "", std::chrono::seconds(2)));
+  return 0;
+}
+
 }  // namespace
 
 void RegisterTelemetry(const std::string& instance) {
@@ -136,6 +149,10 @@ void RegisterTelemetry(const std::string& instance) {
                              "mbufs, heap allocations and bytes copied per packet. No parameters");
   rte_telemetry_register_cmd("/ingestd/reload", Reload,
                              "Reload the rules from the config file, as SIGHUP does. No parameters");
+  // DPDK refuses help texts of 128 characters or more (and so the command).
+  static_assert(sizeof(kDropCaptureHelp) <= RTE_TEL_MAX_STRING_LEN);
+  if (rte_telemetry_register_cmd("/ingestd/drop_capture", DropCaptureCommand, kDropCaptureHelp) != 0)
+    std::fprintf(stderr, "ingestd: note: the /ingestd/drop_capture telemetry command could not be registered\n");
 }
 
 }  // namespace ingestd::app

@@ -18,6 +18,7 @@
 
 #include "diagnostics.hpp"
 #include "encode_loader.hpp"
+#include "capture_loader.hpp"
 #include "flows_loader.hpp"
 #include "loader.hpp"
 #include "rules_loader.hpp"
@@ -33,7 +34,8 @@ constexpr size_t kMaxPorts = 32;
 // sched_setaffinity's CPU_SETSIZE.
 constexpr uint64_t kMaxCpu = 1023;
 
-const std::vector<std::string> kTopKeys = {"eal", "ports", "pipeline", "routes", "rules", "flows", "stats", "parse"};
+const std::vector<std::string> kTopKeys = {"eal",   "ports",   "pipeline", "routes", "rules",
+                                           "flows", "capture", "stats",    "parse"};
 const std::vector<std::string> kParseKeys = {"vlan_depth", "verify_ipv4_checksum", "tunnels",
                                              "vxlan_port", "geneve_port", "gtpu_port"};
 // In TunnelBits order: bit i is kTunnelNames[i].
@@ -165,6 +167,7 @@ class Loader : ValueReader {
       }, out_.cfg.rules);
     }
     if (const Field* f = r.Get("flows")) LoadFlows(*f, diag_, base_dir_, out_.cfg.flows);
+    if (const Field* f = r.Get("capture")) LoadCapture(*f, diag_, base_dir_, out_.cfg.capture);
     ParseStats(r.Get("stats"));
     ParseParser(r.Get("parse"));
     r.Finish("at the top level");

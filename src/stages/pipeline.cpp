@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include <fmt/format.h>
 
@@ -64,7 +65,10 @@ Pipeline::~Pipeline() {
   Free(retired_);
   Free(current_);
   rte_free(qsbr_);
-  for (SegmentPlan* p : plans_) DeleteOnSocket(p);
+  for (SegmentPlan* p : plans_) {
+    rte_ring_free(p->drop_tap.ring);  // emptied by the drop capture's Finish
+    DeleteOnSocket(p);
+  }
   for (const RingLink& l : links_) rte_ring_free(l.ring);
   DeleteOnSocket(routes_);
   DeleteOnSocket(encode_);
@@ -131,6 +135,13 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       plan->routes = routes_;
       plan->encode = encode_;
       plan->control = control_.get();
+      // Every lcore gets its (small) capture ring now, so a capture can start at run time.
+      plan->drop_tap.ring = rte_ring_create_elem(fmt::format("ingestd_cap_{}", seg.lcore).c_str(),
+                                                 sizeof(capture::DropRecord), cfg.capture.ring_size, socket,
+                                                 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+      if (plan->drop_tap.ring == nullptr)
+        return Status::Error(rte_errno, fmt::format("cannot create lcore {}'s drop capture ring ({} slots): {}",
+                                                    seg.lcore, cfg.capture.ring_size, rte_strerror(rte_errno)));
       if (seg.first <= config::Stage::kProcess && config::Stage::kProcess <= seg.last) {
         plan->clone_pool = clone_pool;
         process_plans_.push_back(plan);
@@ -303,6 +314,12 @@ std::vector<flows::FlowTable*> Pipeline::FlowTables() const {
 std::vector<const stats::Counter*> Pipeline::RuleHits() const {
   std::vector<const stats::Counter*> out;
   for (const ActiveRules* a : current_.per_plan) out.push_back(a->hits);
+  return out;
+}
+
+std::vector<Pipeline::TapView> Pipeline::DropTaps() const {
+  std::vector<TapView> out;
+  for (SegmentPlan* p : plans_) out.push_back({p->lcore, &p->drop_tap, &p->counters});
   return out;
 }
 

@@ -106,7 +106,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
         RecordSince(c.ring_wait, pkts, n, now, [](const packet::PktMeta& m) { return m.ring_tsc; });
     }
     {
-      DropSink drops(c);
+      DropSink drops(c, plan.drop_tap);
       if constexpr (Covers(kFirst, kLast, Stage::kParse)) {
         const uint16_t in = n;
         n = ParseBurst(pkts, n, drops, plan.parse_options);

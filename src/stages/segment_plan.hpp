@@ -9,6 +9,7 @@
 #include <rte_config.h>
 #include <rte_ether.h>
 
+#include "ingestd/capture/drop_tap.hpp"
 #include "ingestd/config/config.hpp"
 #include "ingestd/packet/parse.hpp"
 #include "ingestd/stats/counters.hpp"
@@ -122,6 +123,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) SegmentPlan {
   flows::FlowTable* flows = nullptr;      // process: this lcore's flow table, when flows are on
   RunControl* control = nullptr;
   const std::atomic<bool>* upstream_done = nullptr;  // previous segment's `done`
+
+  /// The drop capture's switch and ring: the control thread writes the switch, so it
+  /// has a line of its own (read, never written, by this lcore).
+  alignas(RTE_CACHE_LINE_SIZE) capture::DropTap drop_tap;
 
   // Written by this lcore only.
   alignas(RTE_CACHE_LINE_SIZE) std::atomic<bool> done{false};

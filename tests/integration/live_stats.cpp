@@ -3,8 +3,12 @@
 #include "live_stats.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <time.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -96,6 +100,23 @@ size_t CountMaps(const std::string& pid, const std::string& path_part) {
   for (std::string line; std::getline(in, line);)
     if (line.find(path_part) != std::string::npos) ++n;
   return n;
+}
+
+nlohmann::json TelemetryCommand(const std::string& prefix, const std::string& command) {
+  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "/var/run/dpdk/%s/dpdk_telemetry.v2", prefix.c_str());
+  char buf[16384];
+  pollfd p{fd, POLLIN, 0};
+  nlohmann::json reply;
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && poll(&p, 1, 5000) == 1 &&
+      read(fd, buf, sizeof buf) > 0 && write(fd, command.data(), command.size()) > 0 && poll(&p, 1, 5000) == 1) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) reply = nlohmann::json::parse(std::string(buf, static_cast<size_t>(n)), nullptr, false);
+  }
+  if (fd >= 0) close(fd);
+  return reply;
 }
 
 }  // namespace ingestd::testing

@@ -73,4 +73,8 @@ class ScopedEnv {
 size_t CountFds(const std::string& pid);
 size_t CountMaps(const std::string& pid, const std::string& path_part = "");
 
+/// One command ("/ingestd/drops", "/ingestd/drop_capture,stop") on instance `prefix`'s DPDK
+/// telemetry socket: its JSON reply, null on failure. Each wait is bounded (5 s).
+nlohmann::json TelemetryCommand(const std::string& prefix, const std::string& command);
+
 }  // namespace ingestd::testing

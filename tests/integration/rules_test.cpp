@@ -155,24 +155,6 @@ rules:
   EXPECT_EQ(other, 50u);
 }
 
-/// One command on the instance's DPDK telemetry socket; its JSON reply (null on failure).
-nlohmann::json Telemetry(const std::string& prefix, const char* command) {
-  const int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "/var/run/dpdk/%s/dpdk_telemetry.v2", prefix.c_str());
-  char buf[4096];
-  pollfd p{fd, POLLIN, 0};
-  nlohmann::json reply;
-  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && poll(&p, 1, 5000) == 1 &&
-      read(fd, buf, sizeof buf) > 0 && write(fd, command, std::strlen(command)) > 0 && poll(&p, 1, 5000) == 1) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) reply = nlohmann::json::parse(std::string(buf, static_cast<size_t>(n)), nullptr, false);
-  }
-  if (fd >= 0) close(fd);
-  return reply;
-}
-
 // Rules swapped under full-speed traffic (net_pcap infinite_rx): SIGHUP with a new file
 // takes effect without a lost packet; a file with an error (reloaded through the
 // /ingestd/reload telemetry command) is refused, says where, and the rules in force stay.
@@ -226,7 +208,7 @@ rules:
   // A broken file, asked for through the telemetry command this time: refused with its
   // line:col, and generation 2 keeps dropping.
   write("  - {name: r1, match: {dst: 10.0.0.1/8}, forward: a}\n");
-  const nlohmann::json reply = Telemetry(prefix, "/ingestd/reload");
+  const nlohmann::json reply = TelemetryCommand(prefix, "/ingestd/reload");
   EXPECT_EQ(reply.value("/ingestd/reload", nlohmann::json()).value("reload", ""), "requested") << reply.dump();
   ASSERT_TRUE(PollLive(prefix, [&](const LiveReport& r) {
     return reloads(r, "refused") == 1 && Drops(r.json, "rule_drop") > dropped_before + 10000;

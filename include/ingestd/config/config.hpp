@@ -210,6 +210,22 @@ struct FlowsConfig {
   std::string jsonl;                  // JSON Lines file, appended; empty: none
 };
 
+/// A capture of dropped packets, each with its reason (capture.drops, or started at run time).
+struct DropCaptureConfig {
+  std::string file;          // pcapng, created or truncated when the capture starts
+  std::string filter;        // libpcap filter syntax (as tcpdump's); empty: every drop
+  uint32_t snaplen = 65535;  // bytes kept of each packet, 64..65535
+  uint64_t packets = 10000;  // the capture stops after writing this many, 1..1e9
+};
+
+/// The capture: section.
+struct CaptureConfig {
+  /// Dropped packets one lcore may have in flight to the writer (a power of two,
+  /// 16..65536): a burst of drops beyond it is freed at once and counted as missed.
+  uint32_t ring_size = 512;
+  std::optional<DropCaptureConfig> drops;  // present: the capture starts with the run
+};
+
 struct StatsConfig {
   /// How often the stats segment is published.
   uint32_t period_ms = 100;
@@ -233,6 +249,7 @@ struct RuntimeConfig {
   /// The process stage's rules, in file order; a packet no rule matches follows `routes`.
   std::vector<RuleConfig> rules;
   FlowsConfig flows;
+  CaptureConfig capture;
   StatsConfig stats;
   /// What parse decodes: VLAN depth, tunnels to look through, checksum check.
   packet::ParseOptions parse;

@@ -25,6 +25,9 @@ class FlowTable;
 namespace ingestd::dataplane {
 class PortSet;
 }
+namespace ingestd::capture {
+struct DropTap;
+}
 
 namespace ingestd::stages {
 
@@ -73,6 +76,16 @@ class Pipeline {
     const stats::LcoreCounters* counters;
   };
   std::vector<LcoreView> Lcores() const;
+
+  /// Each lcore's drop capture tap, for the control thread (capture::DropCapture):
+  /// it switches the tap and is the only consumer of its ring and the only writer
+  /// of the counters' drop_capture_{filtered,written,discarded}.
+  struct TapView {
+    unsigned lcore;
+    capture::DropTap* tap;
+    stats::LcoreCounters* counters;
+  };
+  std::vector<TapView> DropTaps() const;
 
   struct RingView {
     std::string name;  // "c<chain>_s<segment>": the ring into that segment

@@ -102,6 +102,11 @@ inline constexpr std::string_view kOtherDropDescriptions[kOtherDropCount] = {
   X(flows_exported, "flows", "flow records handed to the exporter (idle, active, evicted)") \
   X(flow_evictions, "flows", "flows exported early because the table was full")        \
   X(flow_records_lost, "flows", "flow records dropped: the export ring was full")       \
+  X(drop_capture_queued, "packets", "dropped packets handed to the drop capture ring (the mbuf itself)") \
+  X(drop_capture_missed, "packets", "dropped packets not captured: the capture ring was full (freed at once)") \
+  X(drop_capture_filtered, "packets", "captured drops the capture filter did not select (control thread)") \
+  X(drop_capture_written, "packets", "captured drops written to the capture file (control thread)") \
+  X(drop_capture_discarded, "packets", "captured drops freed unwritten: capture stopped or the file failed (control thread)") \
   X(heap_allocs, "allocations", "malloc/new calls on this lcore")                        \
   X(heap_bytes, "bytes", "bytes asked of malloc/new on this lcore")                      \
   X(heap_frees, "frees", "free/delete calls on this lcore")                              \

@@ -183,4 +183,6 @@ TEST_F(StagesTest, TxRetriesABoundedNumberOfTimesThenCountsTxFull) {
 }
 
 }  // namespace
+rte_mempool* UnitPool() { return g_pool; }
+
 }  // namespace ingestd::stages
