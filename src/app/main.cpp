@@ -15,6 +15,7 @@
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
@@ -23,11 +24,13 @@
 
 #include "ingestd/config/config.hpp"
 #include "ingestd/config/eal_args.hpp"
+#include "ingestd/config/host_check.hpp"
 #include "ingestd/dataplane/eal.hpp"
 #include "ingestd/dataplane/file_access.hpp"
 #include "ingestd/dataplane/hugepages.hpp"
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/dataplane/ports.hpp"
+#include "ingestd/log/log.hpp"
 #include "ingestd/rules/rule_set.hpp"
 #include "capture_command.hpp"
 #include "drop_capture.hpp"
@@ -37,6 +40,7 @@
 #include "ingestd/stats/collector.hpp"
 #include "ingestd/stats/report.hpp"
 #include "ingestd/stats/segment_reader.hpp"
+#include "dpdk_log.hpp"
 #include "options.hpp"
 #include "rules_reload.hpp"
 #include "telemetry.hpp"
@@ -54,7 +58,7 @@ constexpr int kExitRuntime = 1;  // setup failure, leak, or lost packets
 constexpr int kExitConfig = 2;   // bad command line or config
 
 int Fail(const std::string& message, int code = kExitRuntime) {
-  std::fprintf(stderr, "ingestd: %s\n", message.c_str());
+  log::Error("{}", message);
   return code;
 }
 
@@ -126,6 +130,24 @@ double SecondsSince(const timespec& start) {
   return double(now.tv_sec - start.tv_sec) + double(now.tv_nsec - start.tv_nsec) / 1e9;
 }
 
+/// "10 Gbps", "2.5 Gbps", "100 Mbps" (rte_eth_link_speed_to_str is experimental in 22.11).
+std::string LinkSpeed(uint32_t mbps) {
+  if (mbps == RTE_ETH_SPEED_NUM_NONE || mbps == RTE_ETH_SPEED_NUM_UNKNOWN) return "(speed unknown)";
+  if (mbps < 1000) return fmt::format("{} Mbps", mbps);
+  return mbps % 1000 == 0 ? fmt::format("{} Gbps", mbps / 1000) : fmt::format("{:.1f} Gbps", mbps / 1000.0);
+}
+
+/// Logs what the last publishes saw of the ports' links: down is a warning.
+void LogLinkChanges(stats::StatsCollector& collector) {
+  for (const stats::StatsCollector::LinkChange& c : collector.TakeLinkChanges()) {
+    if (c.up)
+      log::Info("port {}: link up {} {}", c.port, LinkSpeed(c.speed_mbps),
+                c.full_duplex ? "full-duplex" : "half-duplex");
+    else
+      log::Warning("port {}: link down", c.port);
+  }
+}
+
 /// Publishes stats every period until a stop condition: SIGINT/SIGTERM, the
 /// duration, or the packet limit reached. Signals are blocked in every thread
 /// and taken here, so this control loop is the only place they arrive.
@@ -149,6 +171,7 @@ void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::P
     }
     if (elapsed >= next_publish) {
       collector.Publish();
+      LogLinkChanges(collector);
       next_publish = elapsed + period_s;
     }
     siginfo_t info{};
@@ -157,7 +180,7 @@ void RunControlLoop(const Options& opt, const sigset_t& signals, const stages::P
       reloader.Reload();
       collector.Publish();  // the outcome is in the stats at once
     } else if (sig > 0) {
-      std::fprintf(stderr, "ingestd: %s received, stopping\n", strsignal(info.si_signo));
+      log::Notice("{} received, stopping", strsignal(info.si_signo));
       return;
     }
     if (opt.packets && pipeline.ReceivedPackets() >= *opt.packets) return;
@@ -172,12 +195,12 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   try {
     cfg = config::LoadConfig(opt.config_path);
   } catch (const config::ConfigErrors& e) {
-    for (const auto& err : e.errors()) std::fprintf(stderr, "%s\n", err.what());
-    std::fprintf(stderr, "ingestd: %zu error(s) in %s; nothing was started\n", e.errors().size(),
-                 opt.config_path.c_str());
+    for (const auto& err : e.errors()) log::Error("{}", err.what());
+    log::Error("{} error(s) in {}; nothing was started", e.errors().size(), opt.config_path);
     return kExitConfig;
   } catch (const config::ConfigError& e) {
-    std::fprintf(stderr, "%s\ningestd: nothing was started\n", e.what());
+    log::Error("{}", e.what());
+    log::Error("nothing was started");
     return kExitConfig;
   }
 #ifdef INGESTD_FAULT_INJECTION
@@ -201,13 +224,29 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     std::printf("%s\n", nlohmann::json(eal_args).dump().c_str());
     return kExitOk;
   }
+  // The host, as far as it can be seen without starting DPDK: the same checks at
+  // --check-config and at every start, so a service's ExecStartPre and its start agree.
+  using Severity = config::HostFinding::Severity;
+  std::vector<config::HostFinding> findings = config::CheckHost(cfg, config::HostPathsFromEnv());
+  if (!huge.message.empty())
+    findings.insert(findings.begin(), {huge.fatal ? Severity::kError : Severity::kWarning, huge.message});
+  size_t host_errors = 0;
+  for (const config::HostFinding& f : findings) {
+    if (f.severity == Severity::kError) ++host_errors;
+    log::Write(f.severity == Severity::kError     ? log::Level::kError
+               : f.severity == Severity::kWarning ? log::Level::kWarning
+                                                  : log::Level::kNotice,
+               f.message);
+  }
+  if (host_errors != 0) {
+    log::Error("{}: {} problem(s) on this host; nothing was started", cfg.source, host_errors);
+    return kExitRuntime;
+  }
   if (opt.check_only) {
     std::printf("%s: ok (%zu ports, %zu chains, %zu routes)\n", cfg.source.c_str(), cfg.ports.size(),
                 cfg.pipeline.chains.size(), cfg.routes.size());
     return kExitOk;
   }
-  if (huge.fatal) return Fail(huge.message);
-  if (!huge.message.empty()) std::fprintf(stderr, "ingestd: %s\n", huge.message.c_str());
 
   // Block the stop signals before EAL creates threads, so they inherit the
   // mask and only WaitForStop takes them.
@@ -223,13 +262,14 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   umask(077);
   // Destruction runs bottom-up: pipeline, ports (closing frees queue mbufs), pools, EAL.
   dataplane::Eal eal;
+  RouteDpdkLog();
   if (auto s = eal.Start(eal_args); !s.ok()) return Fail(s.message());
   // EAL and the drivers created their sockets and files with the umask's modes.
   const int stats_gid = cfg.stats.group_id ? static_cast<int>(*cfg.stats.group_id) : -1;
   std::vector<std::string> access_notes;
   if (auto s = dataplane::RestrictCreatedFiles(cfg, eal.runtime_dir(), stats_gid, access_notes); !s.ok())
     return Fail(s.message());
-  for (const std::string& n : access_notes) std::fprintf(stderr, "ingestd: note: %s\n", n.c_str());
+  for (const std::string& n : access_notes) log::Notice("{}", n);
   dataplane::MempoolSet pools;
   dataplane::PortSet ports;
   if (auto s = ports.Resolve(cfg); !s.ok()) return Fail(s.message());
@@ -243,7 +283,7 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
       return Fail(s.message());
   }
   if (auto s = ports.Start(cfg, pools); !s.ok()) return Fail(s.message());
-  for (const std::string& w : ports.warnings()) std::fprintf(stderr, "ingestd: note: %s\n", w.c_str());
+  for (const std::string& w : ports.warnings()) log::Notice("{}", w);
 
   stages::Pipeline pipeline;
   if (auto s = pipeline.Build(cfg, ports, pools.ClonePool()); !s.ok()) return Fail(s.message());
@@ -274,7 +314,7 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   // Lets dpdk-dumpcap capture from our ports (a secondary process: needs hugepages).
   RegisterTelemetry(instance);
   if (rte_pdump_init() != 0)
-    std::fprintf(stderr, "ingestd: note: packet capture (rte_pdump) unavailable: %s\n", rte_strerror(rte_errno));
+    log::Notice("packet capture (rte_pdump) unavailable: {}", rte_strerror(rte_errno));
 
 #ifdef INGESTD_FAULT_INJECTION
   faults::Injector injector;
@@ -370,12 +410,13 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
 }  // namespace ingestd::app
 
 int main(int argc, char** argv) {
+  ingestd::log::Init("ingestd");
   ingestd::app::Options opt;
   if (auto rc = ingestd::app::ParseOptions(argc, argv, opt)) return *rc;
   try {
     return ingestd::app::Run(opt, argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "ingestd: %s\n", e.what());
+    ingestd::log::Error("{}", e.what());
     return 1;
   }
 }

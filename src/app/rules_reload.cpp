@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ingestd/log/log.hpp"
 #include "ingestd/rules/rule_set.hpp"
 #include "ingestd/stages/pipeline.hpp"
 #include "ingestd/stats/collector.hpp"
@@ -38,7 +39,7 @@ RulesReloader::RulesReloader(std::string path, const config::RuntimeConfig& runn
 bool RulesReloader::Refuse(const std::string& why) {
   ++refused_;
   collector_.SetRuleReloads(pipeline_.RulesGeneration(), applied_, refused_);
-  std::fprintf(stderr, "ingestd: reload refused: %s; the rules in force stay\n", why.c_str());
+  log::Error("reload refused: {}; the rules in force stay", why);
   return false;
 }
 
@@ -47,7 +48,7 @@ bool RulesReloader::Reload() {
   try {
     next = config::LoadConfig(path_, load_options_);
   } catch (const config::ConfigErrors& e) {
-    for (const auto& err : e.errors()) std::fprintf(stderr, "%s\n", err.what());
+    for (const auto& err : e.errors()) log::Error("{}", err.what());
     return Refuse(fmt::format("{} error(s) in {}", e.errors().size(), path_));
   } catch (const config::ConfigError& e) {
     return Refuse(e.what());
@@ -62,12 +63,11 @@ bool RulesReloader::Reload() {
   pipeline_.FreeRetiredRules();
   ++applied_;
   collector_.SetRuleReloads(pipeline_.RulesGeneration(), applied_, refused_);
-  std::fprintf(stderr, "ingestd: rules reloaded from %s: %zu rule(s), generation %llu, compiled in %.1f ms\n",
-               path_.c_str(), next.rules.size(), static_cast<unsigned long long>(pipeline_.RulesGeneration()),
-               pipeline_.Rules() ? pipeline_.Rules()->build_us() / 1000.0 : 0.0);
+  log::Notice("rules reloaded from {}: {} rule(s), generation {}, compiled in {:.1f} ms", path_, next.rules.size(),
+              pipeline_.RulesGeneration(), pipeline_.Rules() ? pipeline_.Rules()->build_us() / 1000.0 : 0.0);
   if (!unlisted.empty())
-    std::fprintf(stderr, "ingestd: note: %zu new rule name(s) act but are not in the stats until a restart "
-                 "(its table is fixed at start), e.g. '%s'\n", unlisted.size(), unlisted.front().c_str());
+    log::Notice("{} new rule name(s) act but are not in the stats until a restart (its table is fixed at start), "
+                "e.g. '{}'", unlisted.size(), unlisted.front());
   return true;
 }
 

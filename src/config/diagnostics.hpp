@@ -41,7 +41,10 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
 /// "a, b, c".
 std::string JoinNames(const std::vector<std::string>& names);
 
-/// Compact CPU list as in sysfs: "0-3,6".
+/// Compact CPU list as in sysfs: "0-3,6" (`cpus` ascending).
 std::string FormatCpuList(const std::vector<unsigned>& cpus);
+
+/// Parses a sysfs CPU list such as "0-3,6"; malformed ranges are skipped.
+std::vector<unsigned> ParseCpuList(const std::string& text);
 
 }  // namespace ingestd::config::internal

@@ -29,8 +29,10 @@ std::vector<std::string> BuildEalArgs(const RuntimeConfig& cfg, const std::strin
   for (const PortConfig& port : cfg.ports) {
     if (!port.is_pci) continue;
     any_pci = true;
+    std::string allow = port.device;
+    for (const DeviceArg& arg : port.args) allow += fmt::format(",{}={}", arg.key, arg.value);
     args.push_back("-a");
-    args.push_back(port.device);
+    args.push_back(std::move(allow));
   }
   if (!any_pci) args.push_back("--no-pci");
 

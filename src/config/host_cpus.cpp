@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "diagnostics.hpp"
 #include "ingestd/config/config.hpp"
 
 namespace ingestd::config {
-namespace {
+namespace internal {
 
-// Parses sysfs CPU lists such as "0-3,6".
 std::vector<unsigned> ParseCpuList(const std::string& text) {
   std::vector<unsigned> cpus;
   std::stringstream in(text);
@@ -32,7 +32,7 @@ std::vector<unsigned> ParseCpuList(const std::string& text) {
   return cpus;
 }
 
-}  // namespace
+}  // namespace internal
 
 std::vector<unsigned> HostCpus() {
   std::vector<unsigned> cpus;
@@ -47,7 +47,7 @@ std::vector<unsigned> HostCpus() {
   if (cpus.empty()) {
     std::ifstream online("/sys/devices/system/cpu/online");
     std::string text;
-    if (std::getline(online, text)) cpus = ParseCpuList(text);
+    if (std::getline(online, text)) cpus = internal::ParseCpuList(text);
   }
   if (cpus.empty()) cpus.push_back(0);
   return cpus;

@@ -337,15 +337,8 @@ class Loader : ValueReader {
 
     relevant_errors = diag_.count() - relevant_errors;
     if (const Field* f = r.Require("device", context)) ParseDevice(*f, p);
-    if (const Field* f = r.Get("args")) {
-      if (p.is_pci) {
-        diag_.Error(f->key_at,
-                    fmt::format("args are not allowed for PCI device '{}'", p.device),
-                    "device arguments are for virtual devices (net_*)");
-      } else {
-        ParseDeviceArgs(*f, p);
-      }
-    }
+    // PCI devices take devargs too (mlx5's, say): "-a 0000:03:00.0,k=v", same rules as a vdev's.
+    if (const Field* f = r.Get("args")) ParseDeviceArgs(*f, p);
     size_t queue_errors = diag_.count();
     Set(r.Get("rx_queues"), p.rx_queues, 0, 64);
     pm.tx_queues = p.mark;

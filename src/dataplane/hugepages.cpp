@@ -62,7 +62,7 @@ HugepageDecision DecideHugepages(config::HugepageMode mode, unsigned memory_mb,
     d.fatal = true;
     d.message = fmt::format("hugepages required but {}; {}", why, how);
   } else {
-    d.message = fmt::format("warning: {}; running with --no-huge (slower DMA mappings); {}",
+    d.message = fmt::format("{}; running with --no-huge (slower DMA mappings); {}",
                             why, how);
   }
   return d;

@@ -275,6 +275,11 @@ void StatsCollector::SampleLink(PortSource& p) {
       up = (ifr.ifr_flags & IFF_UP) != 0 && (ifr.ifr_flags & IFF_RUNNING) != 0;
   }
   if (p.link_sampled && p.link_up && !up) ++p.link_down_events;
+  if (!p.link_sampled || p.link_up != up) {
+    p.link_changed = true;
+    p.link_speed = link.link_speed;
+    p.link_full_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+  }
   p.link_sampled = true;
   p.link_up = up;
   values_[p.link_base] = up ? 1 : 0;
@@ -327,6 +332,16 @@ void StatsCollector::SampleRules() {
   }
   for (unsigned i = 0; i < 3; ++i) values_[reload_base_ + i] = reload_values_[i];
   for (unsigned i = 0; i < 4; ++i) values_[flow_export_base_ + i] = flow_export_values_[i];
+}
+
+std::vector<StatsCollector::LinkChange> StatsCollector::TakeLinkChanges() {
+  std::vector<LinkChange> out;
+  for (PortSource& p : ports_) {
+    if (!p.link_changed) continue;
+    p.link_changed = false;
+    out.push_back({p.name, p.link_up, p.link_speed, p.link_full_duplex});
+  }
+  return out;
 }
 
 void StatsCollector::FreezePorts() {

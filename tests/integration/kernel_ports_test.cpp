@@ -430,6 +430,19 @@ TEST(KernelPorts, LinkDownAndUpWhileTrafficFlows) {
   EXPECT_TRUE(PollUntil([&] { return ingestd.Port("in", "rx_packets") >= delivered; }, 10s));
   ingestd.child().Signal(SIGTERM);
   ASSERT_EQ(ingestd.child().Wait(30s), 0) << ingestd.Output();
+  // The control thread logged each change: down as a warning, then up again as info
+  // with the speed and duplex the PMD reports (af_packet: a fixed 10 Gbps).
+  const std::string log = ingestd.child().Stderr();
+  for (const std::string port : {"in", "out"}) {
+    const size_t down = log.find("]: port " + port + ": link down\n");
+    ASSERT_NE(down, std::string::npos) << port << "\n" << log;
+    const size_t line = log.rfind('\n', down) + 1;
+    EXPECT_NE(log.substr(line, down - line).find(" warning ingestd["), std::string::npos) << log.substr(line, 80);
+    const size_t up = log.find("]: port " + port + ": link up 10 Gbps full-duplex\n", down);
+    ASSERT_NE(up, std::string::npos) << port << " never logged up after down\n" << log;
+    const size_t up_line = log.rfind('\n', up) + 1;
+    EXPECT_NE(log.substr(up_line, up - up_line).find(" info ingestd["), std::string::npos) << log.substr(up_line, 80);
+  }
   const json stats = ingestd.FinalStats();
   ExpectConserved(stats);
   const json& in = stats.at("ports").at(0);

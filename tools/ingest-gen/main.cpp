@@ -42,6 +42,7 @@ void PrintSummary(const Options& o, const std::array<size_t, kParseVerdictCount>
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{"Writes a deterministic Ethernet capture for ingestd demos, tests and benchmarks."};
+  app.set_version_flag("--version", std::string("ingest-gen ") + INGESTD_VERSION);
   app.add_option("--out", o.out, "pcap file to write")->required();
   app.add_option("--count", o.count, "number of frames")->capture_default_str();
   app.add_option("--seed", o.seed, "generator seed (same seed and count, same bytes)")

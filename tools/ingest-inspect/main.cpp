@@ -251,6 +251,7 @@ int main(int argc, char** argv) {
       "Parses every frame of an Ethernet pcap with ingestd's ParseFrame and prints one JSON "
       "object per frame (JSON Lines)."};
   app.add_option("FILE", path, "Ethernet (DLT_EN10MB) pcap to read")->required();
+  app.set_version_flag("--version", std::string("ingest-inspect ") + INGESTD_VERSION);
   app.add_flag("--summary", summary, "print counts by verdict and by layer instead");
   app.add_flag("--no-tunnels", no_tunnels,
                "do not look through tunnels (default: every tunnel the parser knows)");

@@ -14,6 +14,7 @@ INGESTD_PACKAGES=(
   libcpp-httplib-dev              # ingest-stats --serve: the Prometheus scrape endpoint
   prometheus                      # tests: a real Prometheus server scrapes ingest-stats --serve
   nfdump pmacct                   # tests: IPFIX decoded by nfcapd/nfdump and nfacctd
+  systemd                         # tests/install: systemd-analyze verify on the installed units; systemd.pc
 )
 
 ingestd_log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

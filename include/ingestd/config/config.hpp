@@ -117,7 +117,8 @@ struct PortConfig {
   /// name ("net_pcap0", "net_ring1", "net_null0", ...).
   std::string device;
   bool is_pci = false;
-  /// Virtual device arguments, in file order. Empty for PCI devices.
+  /// Device arguments, in file order: a vdev's, or a PCI device's devargs (mlx5's
+  /// e.g.), passed to EAL as "-a BDF,key=value,...".
   /// Relative file paths (keys in kPathDeviceArgs) are resolved against the
   /// directory of the config file.
   std::vector<DeviceArg> args;

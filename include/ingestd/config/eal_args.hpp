@@ -14,8 +14,8 @@ namespace ingestd::config {
 /// In order: `program`; `--lcores=` with `L@C` for the main lcore then every
 /// segment's lcore in chain order (e.g. "0@0,1@1,2@0"); `--main-lcore=N`;
 /// `--file-prefix=X`; "-m", "N"; `--no-huge` when `use_hugepages` is false;
-/// `--no-pci` when no port is PCI, else "-a", "BDF" per PCI port (the only
-/// devices EAL may probe); `--vdev=NAME,k=v,...` per virtual device, args in
+/// `--no-pci` when no port is PCI, else "-a", "BDF" (or "BDF,k=v,..." with the
+/// port's args) per PCI port (the only devices EAL may probe); `--vdev=NAME,k=v,...` per virtual device, args in
 /// file order; `--log-level=LEVEL`. Nothing else.
 ///
 /// Each value is exactly one item. Validation guarantees device argument

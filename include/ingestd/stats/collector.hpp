@@ -60,6 +60,18 @@ class StatsCollector {
 
   const std::string& segment_path() const noexcept { return writer_.path(); }
 
+  /// A port's link as a sample found it, when it differs from the sample before
+  /// (a port's first sample counts as a change).
+  struct LinkChange {
+    std::string port;
+    bool up = false;
+    uint32_t speed_mbps = 0;  // rte_eth_link::link_speed (RTE_ETH_SPEED_NUM_*)
+    bool full_duplex = false;
+  };
+  /// The link changes publishes have seen since the last call, in port order. The
+  /// control thread logs them: a flap shorter than a period goes unseen here too.
+  std::vector<LinkChange> TakeLinkChanges();
+
  private:
   struct LcoreSource {
     unsigned lcore, chain;
@@ -87,6 +99,9 @@ class StatsCollector {
     bool link_sampled = false;  // link_up holds a first sample
     bool link_up = false;
     uint64_t link_down_events = 0;
+    bool link_changed = false;  // since the last TakeLinkChanges
+    uint32_t link_speed = 0;
+    bool link_full_duplex = false;
   };
   struct PoolSource {
     std::string name;

@@ -101,6 +101,29 @@ routes:
                   "--log-level=warning"}));
 }
 
+TEST(EalArgsTest, PciDevargsFollowTheAddressInTheAllowList) {
+  // A bifurcated NIC (mlx5) is not bound to vfio-pci; its options are devargs.
+  const RuntimeConfig cfg = Load(R"(ports:
+  - name: wire
+    device: 0000:03:00.0
+    args:
+      mprq_en: 1
+      rxq_cqe_comp_en: 0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_EQ(BuildEalArgs(cfg, "ingestd", true),
+            (Argv{"ingestd", "--lcores=0@0,1@1", "--main-lcore=0", "--file-prefix=ingestd", "-m", "256", "-a",
+                  "0000:03:00.0,mprq_en=1,rxq_cqe_comp_en=0", "--log-level=notice"}));
+}
+
 TEST(EalArgsTest, MemifKeysWithDashesReachTheDeviceString) {
   // net_memif spells two of its keys with a dash; the socket is a path, resolved
   // against the config's directory like rx_pcap.
