@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ingestd/log/log.hpp"
 #include "ingestd/stats/report.hpp"
 #include "ingestd/stats/segment_reader.hpp"
 
@@ -152,7 +153,7 @@ void RegisterTelemetry(const std::string& instance) {
   // DPDK refuses help texts of 128 characters or more (and so the command).
   static_assert(sizeof(kDropCaptureHelp) <= RTE_TEL_MAX_STRING_LEN);
   if (rte_telemetry_register_cmd("/ingestd/drop_capture", DropCaptureCommand, kDropCaptureHelp) != 0)
-    std::fprintf(stderr, "ingestd: note: the /ingestd/drop_capture telemetry command could not be registered\n");
+    log::Warning("the /ingestd/drop_capture telemetry command could not be registered");
 }
 
 }  // namespace ingestd::app

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "ingestd/log/log.hpp"
 #include "ingestd/packet/mbuf_meta.hpp"
 
 namespace ingestd::capture {
@@ -79,9 +80,8 @@ std::string DropCapture::Start(const config::DropCaptureConfig& cfg) {
   filter_ = program;
   active_ = true;
   SetTaps(true);
-  std::fprintf(stderr, "ingestd: drop capture started: up to %llu packets to %s%s%s\n",
-               static_cast<unsigned long long>(cfg.packets), cfg.file.c_str(), has_filter ? ", filter " : "",
-               cfg.filter.c_str());
+  log::Info("drop capture started: up to {} packets to {}{}{}", cfg.packets, cfg.file,
+            has_filter ? ", filter " : "", cfg.filter);
   return {};
 }
 
@@ -98,8 +98,7 @@ void DropCapture::Close(std::string_view why) {
   writer_.Close();
   if (has_filter_) pcap_freecode(&filter_);
   has_filter_ = false;
-  std::fprintf(stderr, "ingestd: drop capture stopped (%.*s): %llu packets written to %s\n",
-               static_cast<int>(why.size()), why.data(), static_cast<unsigned long long>(written_), cfg_.file.c_str());
+  log::Info("drop capture stopped ({}): {} packets written to {}", why, written_, cfg_.file);
 }
 
 size_t DropCapture::Poll() {
