@@ -236,7 +236,9 @@ int main(int argc, char** argv) {
   }
 
   if (!o.serve.empty()) {
-    ingestd::ingest_stats::ServeOptions so{{}, o.instance, o.path};
+    ingestd::ingest_stats::ServeOptions so;
+    so.instance = o.instance;
+    so.path = o.path;
     std::string error;
     if (!ingestd::ingest_stats::ParseListenAddress(o.serve, &so.listen, &error)) {
       fmt::print(stderr, "ingest-stats: --serve {}\n", error);

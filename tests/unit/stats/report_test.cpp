@@ -679,6 +679,18 @@ TEST(ReportPrometheus, OpenMetricsHasTheSameSamplesAndItsOwnMetadata) {
   EXPECT_EQ(les("ingestd_allocation_heap_bytes_per_packet_bucket", "1"), counts);
 }
 
+TEST(ReportPrometheus, UpWhileRunningDownOnceStopped) {
+  for (const bool stop : {false, true}) {
+    const std::string instance = UniqueInstance();
+    ShmGuard guard{instance};
+    FakeWriter f = IngestdCatalogue();
+    const std::string text = ReportPrometheus(Publish(f, instance, stop));
+    EXPECT_NE(text.find(fmt::format("ingestd_up{{instance=\"{}\"}} {}\n", instance, stop ? 0 : 1)), std::string::npos)
+        << text;
+    EXPECT_NE(text.find(fmt::format(",state=\"{}\"}} 1\n", stop ? "stopped" : "running")), std::string::npos) << text;
+  }
+}
+
 TEST(ReportPrometheus, AnUnreadableInstanceIsDownWithTheReason) {
   Snapshot s;
   const ReadError e = ReadSnapshotOfInstance(UniqueInstance(), s);
