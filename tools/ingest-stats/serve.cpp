@@ -87,10 +87,12 @@ std::string BindFailure(const ListenAddress& a) {
 class StateLog {
  public:
   explicit StateLog(std::string what) : what_(std::move(what)) {}
-  void Saw(std::string_view state) {
+  /// `why`: the read error's message, when the segment could not be read.
+  void Saw(std::string_view state, std::string_view why) {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (state == last_) return;
-    fmt::print(stderr, "ingest-stats: {} is {}{}\n", what_, state, last_.empty() ? "" : fmt::format(" (was {})", last_));
+    fmt::print(stderr, "ingest-stats: {} is {}{}{}{}\n", what_, state, last_.empty() ? "" : fmt::format(" (was {})", last_),
+               why.empty() ? "" : ": ", why);
     last_ = state;
   }
 
@@ -189,7 +191,7 @@ int Serve(const ServeOptions& o) {
     Snapshot s;
     const ReadError e = o.path.empty() ? stats::ReadSnapshotOfInstance(o.instance, s)
                                        : stats::ReadSnapshotFromPath(o.path, s);
-    state_log.Saw(e ? stats::UnreadableState(e.kind) : stats::LivenessName(s.liveness));
+    state_log.Saw(e ? stats::UnreadableState(e.kind) : stats::LivenessName(s.liveness), e.message);
     // 200 either way: an instance that is down is a fact to record, not a failed scrape.
     res.set_content(e ? stats::ReportPrometheusUnreadable(label, e, format) : stats::ReportPrometheus(s, format),
                     std::string(stats::ExpositionContentType(format)).c_str());
