@@ -113,14 +113,14 @@ bool ParseListenAddress(std::string_view text, ListenAddress* out, std::string* 
   ListenAddress a;
   std::string_view port;
   if (!text.empty() && text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+    const size_t bracket = text.find(']');
+    if (bracket == std::string_view::npos || bracket + 1 >= text.size() || text[bracket + 1] != ':') {
       *error = fmt::format("'{}': {}", text, kForm);
       return false;
     }
-    a.host = std::string(text.substr(1, close - 1));
+    a.host = std::string(text.substr(1, bracket - 1));
     a.v6 = true;
-    port = text.substr(close + 2);
+    port = text.substr(bracket + 2);
     in6_addr ignored{};
     if (inet_pton(AF_INET6, a.host.c_str(), &ignored) != 1) {
       *error = fmt::format("'{}' is not a numeric IPv6 address ({})", a.host, kForm);
