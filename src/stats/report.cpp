@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Snapshot → final-stats JSON, tables, Prometheus text and --watch rates; metric names treated generically.
+// Snapshot → final-stats JSON, tables and --watch rates; metric names treated generically.
 #include "ingestd/stats/report.hpp"
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "ingestd/stats/histogram.hpp"
+#include "units.hpp"
 
 namespace ingestd::stats {
 namespace {
@@ -21,15 +22,6 @@ using nlohmann::json;
 using segment::MetricKind;
 
 constexpr unsigned kHistogramValues = Histogram::kSummaryValues + HistogramGeometry::kBuckets;
-
-bool IsTimeUnit(std::string_view unit) { return unit == "tsc" || unit == "ns"; }
-
-/// Nanoseconds per unit of a time metric; 0 when it cannot be converted.
-double NsPerUnit(std::string_view unit, uint64_t tsc_hz) {
-  if (unit == "ns") return 1;
-  if (unit == "tsc" && tsc_hz != 0) return 1e9 / static_cast<double>(tsc_hz);
-  return 0;
-}
 
 double Round1(double v) { return std::round(v * 10) / 10; }
 double Ratio(uint64_t num, uint64_t den) {
@@ -507,223 +499,6 @@ std::string ReportTable(const Snapshot& s) {
     out += hist.Render(fmt::format("  per-packet histograms ({})", "bytes"));
   }
   return out;
-}
-
-// ---------------------------------------------------------------- Prometheus
-
-std::span<const double> HistogramBoundsSeconds() noexcept {
-  static constexpr std::array<double, 22> kBounds = {
-      1e-6, 2e-6, 5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3,
-      5e-3, 1e-2, 2e-2, 5e-2, 0.1,  0.2,  0.5,  1,    2,    5,    10};
-  return kBounds;
-}
-
-std::span<const double> HistogramBoundsCount() noexcept {
-  static constexpr std::array<double, 20> kBounds = {0,    1,    2,     5,     10,    20,    50,
-                                                     100,  200,  500,   1e3,   2e3,   5e3,   1e4,
-                                                     2e4,  5e4,  1e5,   2e5,   5e5,   1e6};
-  return kBounds;
-}
-
-namespace {
-
-std::string Sanitize(std::string_view in, bool metric_name) {
-  std::string out;
-  for (const char c : in) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c >= '0' && c <= '9') ||
-                    (metric_name && c == ':');
-    out += ok ? c : '_';
-  }
-  if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out.insert(out.begin(), '_');
-  return out;
-}
-
-std::string EscapeLabelValue(std::string_view v) {
-  std::string out;
-  for (const char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
-std::string EscapeHelp(std::string_view v) {
-  std::string out;
-  for (const char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
-  }
-  return out;
-}
-
-/// A float as Prometheus reads it, without exponent noise: 0.000001, 10, 0.5.
-std::string PromFloat(double v) {
-  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<int64_t>(v));
-  std::string s = fmt::format("{:.9f}", v);
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s;
-}
-
-bool HasToken(std::string_view name, std::string_view token) {
-  size_t at = 0;
-  while ((at = name.find(token, at)) != std::string_view::npos) {
-    const bool start = at == 0 || name[at - 1] == '_';
-    const bool end = at + token.size() == name.size() || name[at + token.size()] == '_';
-    if (start && end) return true;
-    at += token.size();
-  }
-  return false;
-}
-
-struct FamilyName {
-  std::string name;
-  bool seconds = false;  // values converted from tsc/ns to seconds
-};
-
-FamilyName PromFamily(const Metric& m, uint64_t tsc_hz) {
-  const std::string& g = m.group;
-  const std::string& n = m.name;
-  std::string base;
-  if (n == g || n.starts_with(g + "_")) base = n;                              // "ring_size", "drops"
-  else if (g.ends_with("_" + n) || g.ends_with("_" + n + "s")) base = g;       // "xstat" of "port_xstats"
-  else base = g + "_" + n;                                                     // "lcore_rx_pkts"
-  FamilyName f;
-  const bool counter = m.kind == MetricKind::kCounter;
-  if (counter && base.size() > 6 && base.ends_with("_total")) base.resize(base.size() - 6);
-  // A gauge named *_total reads as a counter to Prometheus tools: it is a capacity.
-  if (m.kind == MetricKind::kGauge && base.ends_with("_total")) base.replace(base.size() - 6, 6, "_capacity");
-  if (IsTimeUnit(m.unit) && NsPerUnit(m.unit, tsc_hz) != 0) {
-    f.seconds = true;
-    if (!HasToken(base, "seconds")) base += "_seconds";
-  } else if (m.unit == "bytes" && !HasToken(base, "bytes")) {
-    base += "_bytes";
-  } else if (m.unit == "cycles" && !HasToken(base, "cycles")) {
-    base += "_cycles";
-  } else if (IsTimeUnit(m.unit) && !HasToken(base, m.unit)) {
-    base += "_" + m.unit;  // tsc without tsc_hz: raw ticks, named so
-  }
-  if (counter) base += "_total";
-  f.name = "ingestd_" + Sanitize(base, true);
-  return f;
-}
-
-class Exposition {
- public:
-  /// The family called `name` (created on first use); a name already taken
-  /// by another type gets a suffix rather than a family of mixed types.
-  size_t Get(std::string name, std::string_view type, std::string_view help) {
-    for (int n = 2;; ++n) {
-      const auto it = index_.find(name);
-      if (it == index_.end()) {
-        index_.emplace(name, families_.size());
-        families_.push_back({std::move(name), std::string(type), std::string(help), {}});
-        return families_.size() - 1;
-      }
-      if (families_[it->second].type == type) return it->second;
-      name += fmt::format("_{}", n);
-    }
-  }
-  const std::string& Name(size_t f) const { return families_[f].name; }
-  void Append(size_t f, const std::string& line) { families_[f].samples += line; }
-  std::string Render() const {
-    std::string out;
-    for (const Family& f : families_) {
-      out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name, EscapeHelp(f.help), f.name, f.type);
-      out += f.samples;
-    }
-    return out;
-  }
-
- private:
-  struct Family {
-    std::string name;
-    std::string type;
-    std::string help;
-    std::string samples;  // contiguous, as the format requires
-  };
-  std::unordered_map<std::string, size_t> index_;
-  std::vector<Family> families_;
-};
-
-std::string LabelSet(const Metric* m, std::string_view instance, std::string_view extra_key = {},
-                     std::string_view extra_value = {}) {
-  std::string out = "{";
-  if (m != nullptr) {
-    for (const auto& [k, v] : m->labels) {
-      if (k == "instance" || (!extra_key.empty() && k == extra_key)) continue;  // ours win
-      out += fmt::format("{}=\"{}\",", Sanitize(k, false), EscapeLabelValue(v));
-    }
-  }
-  out += fmt::format("instance=\"{}\"", EscapeLabelValue(instance));
-  if (!extra_key.empty()) out += fmt::format(",{}=\"{}\"", extra_key, EscapeLabelValue(extra_value));
-  return out + "}";
-}
-
-}  // namespace
-
-std::string ReportPrometheus(const Snapshot& s) {
-  Exposition e;
-  const std::string_view inst = s.instance;
-  auto add = [&](const char* name, const char* type, const char* help, const std::string& value,
-                 std::string_view k = {}, std::string_view v = {}) {
-    e.Append(e.Get(name, type, help), fmt::format("{}{} {}\n", name, LabelSet(nullptr, inst, k, v), value));
-  };
-  const bool up = s.liveness == Liveness::kRunning || s.liveness == Liveness::kStarting;
-  add("ingestd_up", "gauge", "1 while the writer is alive and publishing on time", up ? "1" : "0");
-  e.Append(e.Get("ingestd_writer_info", "gauge", "the writer's state (starting, running, stopped, stale, dead) and pid"),
-           fmt::format("ingestd_writer_info{{instance=\"{}\",pid=\"{}\",state=\"{}\"}} 1\n", EscapeLabelValue(inst),
-                       s.writer_pid, LivenessName(s.liveness)));
-  add("ingestd_heartbeat_age_seconds", "gauge", "time since the writer last published",
-      PromFloat(static_cast<double>(s.heartbeat_age_ns) / 1e9));
-  add("ingestd_publishes_total", "counter", "snapshots the writer has published", std::to_string(s.publishes));
-  add("ingestd_start_time_seconds", "gauge", "when the writer started (Unix time)",
-      fmt::format("{}.{:03}", s.start_unix_ns / 1'000'000'000, s.start_unix_ns / 1'000'000 % 1000));
-
-  for (const Metric& m : s.metrics) {
-    const FamilyName f = PromFamily(m, s.tsc_hz);
-    const char* type = m.kind == MetricKind::kCounter ? "counter"
-                       : m.kind == MetricKind::kGauge ? "gauge"
-                                                      : "histogram";
-    const std::string help = m.help.empty() ? m.name : m.help;
-    const size_t fam = e.Get(f.name, type, help);
-    const std::string name = e.Name(fam);
-    if (IsScalar(m)) {
-      const uint64_t v = s.Value(m);
-      const std::string value =
-          f.seconds ? PromFloat(static_cast<double>(v) * NsPerUnit(m.unit, s.tsc_hz) / 1e9) : std::to_string(v);
-      e.Append(fam, fmt::format("{}{} {}\n", name, LabelSet(&m, inst), value));
-      continue;
-    }
-    const std::span<const uint64_t> values = s.ValuesOf(m);
-    const std::span<const double> bounds = f.seconds ? HistogramBoundsSeconds() : HistogramBoundsCount();
-    // Raw units per bound: ticks per second for converted histograms.
-    const double raw_per_bound = f.seconds ? 1e9 / NsPerUnit(m.unit, s.tsc_hz) : 1;
-    std::vector<uint64_t> cumulative(bounds.size(), 0);
-    uint64_t count = 0;
-    for (unsigned b = 0; b < HistogramGeometry::kBuckets; ++b) {
-      const uint64_t n = values[Histogram::kSummaryValues + b];
-      if (n == 0) continue;
-      count += n;
-      // A bucket counts under `le` only if its largest value is <= le: a
-      // bucket straddling a bound goes to the next one, so le stays a true bound.
-      const double largest = static_cast<double>(HistogramGeometry::UpperBound(b) - 1);
-      for (size_t i = 0; i < bounds.size(); ++i)
-        if (largest <= bounds[i] * raw_per_bound) cumulative[i] += n;
-    }
-    for (size_t i = 0; i < bounds.size(); ++i) {
-      e.Append(fam, fmt::format("{}_bucket{} {}\n", name, LabelSet(&m, inst, "le", PromFloat(bounds[i])),
-                                cumulative[i]));
-    }
-    e.Append(fam, fmt::format("{}_bucket{} {}\n", name, LabelSet(&m, inst, "le", "+Inf"), count));
-    const double sum = static_cast<double>(values[1]) * (f.seconds ? NsPerUnit(m.unit, s.tsc_hz) / 1e9 : 1);
-    e.Append(fam, fmt::format("{}_sum{} {}\n", name, LabelSet(&m, inst), PromFloat(sum)));
-    e.Append(fam, fmt::format("{}_count{} {}\n", name, LabelSet(&m, inst), count));
-  }
-  return e.Render();
 }
 
 // ---------------------------------------------------------------- rates

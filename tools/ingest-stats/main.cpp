@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// ingest-stats: reads an ingestd stats segment and prints tables, JSON, Prometheus text or live rates.
+// ingest-stats: reads an ingestd stats segment and prints tables, JSON, Prometheus text or live rates, or serves it.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +16,7 @@
 
 #include "ingestd/stats/report.hpp"
 #include "ingestd/stats/segment_reader.hpp"
+#include "serve.hpp"
 
 namespace {
 
@@ -28,6 +29,7 @@ using ingestd::stats::Snapshot;
 // Exit statuses (documented in --help).
 constexpr int kExitOk = 0;
 constexpr int kExitError = 1;
+constexpr int kExitBadServe = ingestd::ingest_stats::kServeBadListen;  // 2
 constexpr int kExitWriterDown = 3;       // dead, stale or stuck writer
 constexpr int kExitUnknownVersion = 4;
 constexpr int kExitCorrupt = 5;
@@ -41,6 +43,7 @@ struct Options {
   bool list = false;
   bool json = false;
   bool prometheus = false;
+  std::string serve;  // ADDR:PORT
   double watch = 0;
   uint64_t count = 0;  // 0: until interrupted
 };
@@ -205,27 +208,49 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{
       "Reads the stats segment of a running (or finished) ingestd.\n"
-      "Exit status: 0 ok (running, starting, or stopped cleanly: final figures); 1 error or no "
-      "instance;\n3 writer dead, stale or stuck; 4 unknown segment layout version; 5 corrupted or "
-      "truncated segment."};
+      "Exit status: 0 ok (running, starting, or stopped cleanly: final figures; --serve: stopped by "
+      "SIGTERM or SIGINT);\n1 error or no instance; 2 --serve: bad ADDR:PORT, or it cannot be bound; 3 writer "
+      "dead, stale or stuck;\n4 unknown segment layout version; 5 corrupted or truncated segment."};
+  app.set_version_flag("--version", "ingest-stats " INGESTD_VERSION);
   auto* instance = app.add_option("--instance", o.instance,
                                   "instance name (/dev/shm/ingestd.NAME); needed only when several exist");
   auto* path = app.add_option("--path", o.path, "read this segment file instead (tests, copies)");
   instance->excludes(path);
-  app.add_flag("--list", o.list, "list instances: name, pid, state, age of the last publish");
+  auto* list = app.add_flag("--list", o.list, "list instances: name, pid, state, age of the last publish");
   auto* json = app.add_flag("--json", o.json, "the report as JSON (the --final-stats schema)");
   auto* prom = app.add_flag("--prometheus", o.prometheus, "Prometheus text exposition format 0.0.4");
   json->excludes(prom);
+  auto* serve = app.add_option("--serve", o.serve,
+                               "serve Prometheus scrapes at ADDR:PORT (127.0.0.1:9469, [::1]:9469): GET /metrics, "
+                               "text 0.0.4 or OpenMetrics, the segment read at every scrape; needs --instance "
+                               "or --path");
   auto* watch = app.add_option("--watch", o.watch, "refresh every SECONDS with rates from deltas")
                     ->check(CLI::Range(0.05, 86400.0));
   app.add_option("--count", o.count, "with --watch: stop after N refreshes")->needs(watch);
   watch->excludes(prom);
+  for (CLI::Option* other : {list, json, prom, watch}) serve->excludes(other);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitError;
   }
 
+  if (!o.serve.empty()) {
+    ingestd::ingest_stats::ServeOptions so;
+    so.instance = o.instance;
+    so.path = o.path;
+    std::string error;
+    if (!ingestd::ingest_stats::ParseListenAddress(o.serve, &so.listen, &error)) {
+      fmt::print(stderr, "ingest-stats: --serve {}\n", error);
+      return kExitBadServe;
+    }
+    if (o.instance.empty() && o.path.empty()) {
+      fmt::print(stderr, "ingest-stats: --serve needs --instance NAME (or --path FILE): it reports that instance, "
+                         "running or not\n");
+      return kExitBadServe;
+    }
+    return ingestd::ingest_stats::Serve(so);
+  }
   try {
     if (o.list) return List(o);
     Source src;

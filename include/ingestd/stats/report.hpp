@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Reports built from a stats Snapshot: the final-stats JSON, human tables, Prometheus text, rates. No DPDK.
+// Reports built from a stats Snapshot: the final-stats JSON, human tables, rates. No DPDK.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ingestd/stats/prometheus.hpp"  // ReportPrometheus, for the callers of this header
 #include "ingestd/stats/segment_reader.hpp"
 
 namespace ingestd::stats {
@@ -25,20 +26,6 @@ nlohmann::json ReportJson(const Snapshot& s);
 /// Human tables: instance, packets, ports, lcores, stages, rings, mempools,
 /// drops by reason (nonzero), latency percentiles (µs), allocation per packet.
 std::string ReportTable(const Snapshot& s);
-
-/// Prometheus text exposition format 0.0.4. Families are
-/// "ingestd_<group>_<name>" (the group is left out when the name already
-/// starts with it), with a unit suffix ("_seconds" for TSC/ns, which are
-/// converted; "_bytes", "_cycles") and "_total" for counters; every sample
-/// carries the metric's labels plus instance="<name>". Histograms are
-/// collapsed to fixed cumulative buckets (HistogramBoundsSeconds() or
-/// HistogramBoundsCount()) plus +Inf, _sum and _count.
-std::string ReportPrometheus(const Snapshot& s);
-
-/// Upper bounds of the Prometheus buckets for time histograms: 1 µs .. 10 s in 1-2-5 steps.
-std::span<const double> HistogramBoundsSeconds() noexcept;
-/// Upper bounds for other histograms (bytes, counts): 0, then 1 .. 10^6 in 1-2-5 steps.
-std::span<const double> HistogramBoundsCount() noexcept;
 
 /// Percentiles and mean of one histogram, in nanoseconds for time units
 /// (tsc, ns) and in the metric's own unit otherwise.

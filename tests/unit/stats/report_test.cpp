@@ -440,20 +440,42 @@ bool ParseSampleLine(const std::string& line, Sample* s) {
   return used == v.size();
 }
 
-/// Parses the exposition strictly: every line a HELP, a TYPE or a sample of
-/// the family its TYPE announced.
+/// Parses the exposition strictly: every line a HELP, a TYPE (and in OpenMetrics a UNIT) or
+/// a sample of the family its TYPE announced; OpenMetrics ends with "# EOF". `types` and
+/// `helps` are keyed by family name: a counter's ends in "_total" in 0.0.4, not in OpenMetrics.
 std::vector<Sample> ParseExposition(const std::string& text, std::map<std::string, std::string>* types,
-                                    std::set<std::string>* helps) {
+                                    std::set<std::string>* helps,
+                                    ExpositionFormat format = ExpositionFormat::kText,
+                                    std::map<std::string, std::string>* units = nullptr) {
+  const bool om = format == ExpositionFormat::kOpenMetrics;
   std::vector<Sample> out;
   std::istringstream in(text);
   std::string line;
   std::string family;  // current family: samples must follow their TYPE
+  bool eof = false;
   while (std::getline(in, line)) {
+    EXPECT_FALSE(eof) << "a line after # EOF: " << line;
+    if (om && line == "# EOF") {
+      eof = true;
+      continue;
+    }
     if (line.rfind("# HELP ", 0) == 0) {
       size_t at = 7;
       const std::string name = ReadName(line, at, true);
       EXPECT_TRUE(!name.empty() && at < line.size() && line[at] == ' ') << line;
       EXPECT_TRUE(helps->insert(name).second) << "HELP twice: " << line;
+      if (om) {
+        EXPECT_EQ(name, family) << "HELP after its TYPE: " << line;
+      }
+      continue;
+    }
+    if (om && line.rfind("# UNIT ", 0) == 0) {
+      size_t at = 7;
+      const std::string name = ReadName(line, at, true);
+      const std::string unit = at < line.size() ? line.substr(at + 1) : "";
+      EXPECT_EQ(name, family) << "UNIT after its TYPE: " << line;
+      EXPECT_TRUE(!unit.empty() && name.ends_with("_" + unit)) << "the unit must end the name: " << line;
+      if (units != nullptr) units->emplace(name, unit);
       continue;
     }
     if (line.rfind("# TYPE ", 0) == 0) {
@@ -462,7 +484,11 @@ std::vector<Sample> ParseExposition(const std::string& text, std::map<std::strin
       const std::string type = at < line.size() ? line.substr(at + 1) : "";
       EXPECT_TRUE(type == "counter" || type == "gauge" || type == "histogram") << line;
       EXPECT_TRUE(types->emplace(name, type).second) << "TYPE twice: " << line;
-      EXPECT_TRUE(helps->count(name)) << "TYPE without HELP first: " << line;
+      if (om) {
+        EXPECT_FALSE(type == "counter" && name.ends_with("_total")) << "a counter family named _total: " << line;
+      } else {
+        EXPECT_TRUE(helps->count(name)) << "TYPE without HELP first: " << line;
+      }
       family = name;
       continue;
     }
@@ -471,11 +497,15 @@ std::vector<Sample> ParseExposition(const std::string& text, std::map<std::strin
       ADD_FAILURE() << "not a sample line: '" << line << "'";
       continue;
     }
-    const bool ours = s.name == family || s.name == family + "_bucket" || s.name == family + "_sum" ||
-                      s.name == family + "_count";
+    const std::string& type = (*types)[family];
+    const bool ours = type == "histogram" ? s.name == family + "_bucket" || s.name == family + "_sum" ||
+                                                s.name == family + "_count"
+                      : om && type == "counter" ? s.name == family + "_total"
+                                                : s.name == family;
     EXPECT_TRUE(ours) << s.name << " outside its family " << family;
     out.push_back(std::move(s));
   }
+  EXPECT_EQ(eof, om) << (om ? "no # EOF at the end" : "# EOF in the text format");
   return out;
 }
 
@@ -586,6 +616,142 @@ TEST(ReportPrometheus, LabelValuesAreEscaped) {
   std::map<std::string, std::string> types;
   std::set<std::string> helps;
   ParseExposition(text, &types, &helps);
+}
+
+/// The sample lines of an exposition, metadata left out.
+std::vector<std::string> SampleLines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.starts_with("#")) out.push_back(line);
+  return out;
+}
+
+TEST(ReportPrometheus, OpenMetricsHasTheSameSamplesAndItsOwnMetadata) {
+  const std::string instance = UniqueInstance();
+  ShmGuard guard{instance};
+  FakeWriter f = IngestdCatalogue();
+  FillRun(f);
+  const Snapshot snap = Publish(f, instance);
+  const std::string text = ReportPrometheus(snap, ExpositionFormat::kText);
+  const std::string om = ReportPrometheus(snap, ExpositionFormat::kOpenMetrics);
+  ASSERT_TRUE(om.ends_with("\n# EOF\n"));
+  // Same series, same values: a Prometheus switching formats keeps its series.
+  EXPECT_EQ(SampleLines(text), SampleLines(om));
+
+  std::map<std::string, std::string> text_types, om_types, units;
+  std::set<std::string> text_helps, om_helps;
+  ParseExposition(text, &text_types, &text_helps);
+  const std::vector<Sample> samples =
+      ParseExposition(om, &om_types, &om_helps, ExpositionFormat::kOpenMetrics, &units);
+  ASSERT_EQ(om_types.size(), text_types.size());
+  for (const auto& [name, type] : om_types)
+    EXPECT_EQ(text_types[type == "counter" ? name + "_total" : name], type) << name;
+  EXPECT_EQ(om_types["ingestd_lcore_rx_pkts"], "counter");
+  EXPECT_EQ(om_types["ingestd_drops"], "counter");
+  EXPECT_EQ(om_types["ingestd_latency_e2e_seconds"], "histogram");
+  EXPECT_EQ(units["ingestd_latency_e2e_seconds"], "seconds");
+  EXPECT_EQ(units["ingestd_lcore_rx_bytes"], "bytes");
+  EXPECT_EQ(units["ingestd_stage_cycles"], "cycles");
+  EXPECT_EQ(units["ingestd_heartbeat_age_seconds"], "seconds");
+  EXPECT_EQ(units.count("ingestd_drops"), 0u) << "packets is not a suffix of ingestd_drops";
+  for (const Sample& s : samples) {
+    if (om_types.count(s.name) == 0 && s.name.ends_with("_total")) {
+      EXPECT_EQ(om_types[s.name.substr(0, s.name.size() - 6)], "counter") << s.name;
+    }
+  }
+
+  // le in OpenMetrics' canonical numbers (Go's %g, ".0" on integers).
+  auto les = [&](const std::string& name, const std::string& lcore) {
+    std::vector<std::string> out;
+    for (const Sample& s : samples)
+      if (s.name == name && s.labels.at("lcore") == lcore) out.push_back(s.labels.at("le"));
+    return out;
+  };
+  const std::vector<std::string> seconds = {"1e-06", "2e-06", "5e-06", "1e-05", "2e-05", "5e-05", "0.0001", "0.0002",
+                                            "0.0005", "0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1",
+                                            "0.2", "0.5", "1.0", "2.0", "5.0", "10.0", "+Inf"};
+  EXPECT_EQ(les("ingestd_latency_e2e_seconds_bucket", "2"), seconds);
+  const std::vector<std::string> counts = {"0.0", "1.0", "2.0", "5.0", "10.0", "20.0", "50.0", "100.0",
+                                           "200.0", "500.0", "1000.0", "2000.0", "5000.0", "10000.0", "20000.0",
+                                           "50000.0", "100000.0", "200000.0", "500000.0", "1e+06", "+Inf"};
+  EXPECT_EQ(les("ingestd_allocation_heap_bytes_per_packet_bucket", "1"), counts);
+}
+
+TEST(ReportPrometheus, UpWhileRunningDownOnceStopped) {
+  for (const bool stop : {false, true}) {
+    const std::string instance = UniqueInstance();
+    ShmGuard guard{instance};
+    FakeWriter f = IngestdCatalogue();
+    const std::string text = ReportPrometheus(Publish(f, instance, stop));
+    EXPECT_NE(text.find(fmt::format("ingestd_up{{instance=\"{}\"}} {}\n", instance, stop ? 0 : 1)), std::string::npos)
+        << text;
+    EXPECT_NE(text.find(fmt::format(",state=\"{}\"}} 1\n", stop ? "stopped" : "running")), std::string::npos) << text;
+  }
+}
+
+TEST(ReportPrometheus, AnUnreadableInstanceIsDownWithTheReason) {
+  Snapshot s;
+  const ReadError e = ReadSnapshotOfInstance(UniqueInstance(), s);
+  ASSERT_EQ(e.kind, ReadErrorKind::kNotFound);
+  EXPECT_EQ(UnreadableState(e.kind), "absent");
+  EXPECT_EQ(UnreadableState(ReadErrorKind::kCorrupt), "corrupt");
+  EXPECT_EQ(UnreadableState(ReadErrorKind::kUnknownVersion), "unknown_version");
+  EXPECT_EQ(UnreadableState(ReadErrorKind::kWriterStuck), "stuck");
+  for (const ExpositionFormat format : {ExpositionFormat::kText, ExpositionFormat::kOpenMetrics}) {
+    const std::string text = ReportPrometheusUnreadable("lab\"1", e, format);
+    std::map<std::string, std::string> types;
+    std::set<std::string> helps;
+    const std::vector<Sample> samples = ParseExposition(text, &types, &helps, format);
+    ASSERT_EQ(samples.size(), 2u) << text;
+    EXPECT_EQ(samples[0].name, "ingestd_up");
+    EXPECT_EQ(samples[0].value, 0);
+    EXPECT_EQ(samples[0].labels.at("instance"), "lab\"1");
+    EXPECT_EQ(samples[1].name, "ingestd_writer_info");
+    EXPECT_EQ(samples[1].labels.at("state"), "absent");
+    EXPECT_EQ(types["ingestd_up"], "gauge");
+  }
+}
+
+TEST(ReportPrometheus, LabelsAndHelpAreValidUtf8AndDistinct) {
+  const std::string instance = UniqueInstance();
+  ShmGuard guard{instance};
+  FakeWriter f;
+  f.Add(segment::MetricKind::kCounter, "port", "rx_packets", "port=a\xff" "b\xc3\xa9,bad-key=1,bad_key=2,__x=3",
+        "", "frames \"seen\" \xe2\x82");
+  const Snapshot snap = Publish(f, instance);
+  const std::string text = ReportPrometheus(snap);
+  EXPECT_NE(text.find("port=\"a\xEF\xBF\xBD" "b\xc3\xa9\""), std::string::npos) << text;
+  EXPECT_NE(text.find("bad_key=\"1\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("bad_key=\"2\""), std::string::npos) << "a label name twice: " << text;
+  EXPECT_NE(text.find(",_x=\"3\""), std::string::npos) << "__ names are Prometheus' own: " << text;
+  EXPECT_NE(text.find("# HELP ingestd_port_rx_packets_total frames \"seen\" \xEF\xBF\xBD\xEF\xBF\xBD\n"), std::string::npos)
+      << "each byte of a cut-off sequence replaced: " << text;
+  const std::string om = ReportPrometheus(snap, ExpositionFormat::kOpenMetrics);
+  EXPECT_NE(om.find("# HELP ingestd_port_rx_packets frames \\\"seen\\\" \xEF\xBF\xBD\xEF\xBF\xBD\n"), std::string::npos) << om;
+  std::map<std::string, std::string> types;
+  std::set<std::string> helps;
+  ParseExposition(text, &types, &helps);
+}
+
+TEST(NegotiateExposition, OpenMetricsOnlyWhenAskedForAndPreferred) {
+  // What Prometheus 2.42 sends.
+  EXPECT_EQ(NegotiateExposition("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                                "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+            ExpositionFormat::kOpenMetrics);
+  EXPECT_EQ(NegotiateExposition("application/openmetrics-text"), ExpositionFormat::kOpenMetrics);
+  EXPECT_EQ(NegotiateExposition("Application/OpenMetrics-Text; version=\"0.0.1\""), ExpositionFormat::kOpenMetrics);
+  EXPECT_EQ(NegotiateExposition(""), ExpositionFormat::kText);
+  EXPECT_EQ(NegotiateExposition("*/*"), ExpositionFormat::kText);
+  EXPECT_EQ(NegotiateExposition("text/plain;version=0.0.4"), ExpositionFormat::kText);
+  EXPECT_EQ(NegotiateExposition("application/openmetrics-text;q=0"), ExpositionFormat::kText);
+  EXPECT_EQ(NegotiateExposition("application/openmetrics-text;version=2.0.0"), ExpositionFormat::kText);
+  EXPECT_EQ(NegotiateExposition("text/plain, application/openmetrics-text;q=0.5"), ExpositionFormat::kText);
+  EXPECT_EQ(NegotiateExposition("application/openmetrics-text;q=bogus, text/plain;q=0.1"), ExpositionFormat::kText);
+  EXPECT_EQ(ExpositionContentType(ExpositionFormat::kText), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(ExpositionContentType(ExpositionFormat::kOpenMetrics),
+            "application/openmetrics-text; version=1.0.0; charset=utf-8");
 }
 
 // Every family the Grafana dashboard queries is one ReportPrometheus emits.
