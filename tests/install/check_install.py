@@ -105,7 +105,7 @@ def main():
         check(r.returncode == 0, "verify of ingestd@demo.service alone passes")
 
         # The installed binaries run and say which version they are.
-        for tool in ("ingestd", "ingest-inspect", "ingest-gen"):
+        for tool in ("ingestd", "ingest-stats", "ingest-inspect", "ingest-gen"):
             r = subprocess.run([str(under(destdir, bindir / tool)), "--version"], capture_output=True, text=True,
                                timeout=30)
             want = f"{tool} {a.version}"

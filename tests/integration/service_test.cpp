@@ -90,8 +90,10 @@ TEST(Service, EveryToolAnswersVersionWithTheProjectVersion) {
   EXPECT_EQ(ingestd.exit_code, 0) << ingestd.err;
   EXPECT_EQ(ingestd.out.rfind("ingestd " + version + " (DPDK 22.11.", 0), 0u) << ingestd.out;
   EXPECT_EQ(ingestd.out.find("EAL"), std::string::npos) << "--version starts nothing: " << ingestd.out;
-  for (const char* tool : {"ingest-inspect", "ingest-gen"}) {
-    const std::string bin = Env(tool == std::string("ingest-gen") ? "INGEST_GEN_BIN" : "INGEST_INSPECT_BIN");
+  const std::pair<const char*, const char*> tools[] = {
+      {"ingest-stats", "INGEST_STATS_BIN"}, {"ingest-inspect", "INGEST_INSPECT_BIN"}, {"ingest-gen", "INGEST_GEN_BIN"}};
+  for (const auto& [tool, env] : tools) {
+    const std::string bin = Env(env);
     Child child({bin, "--version"}, dir, tool);
     EXPECT_EQ(child.Wait(10s), 0) << tool << ": " << child.Stderr();
     EXPECT_EQ(child.Stdout(), std::string(tool) + " " + version + "\n");
