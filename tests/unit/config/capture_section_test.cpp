@@ -7,30 +7,14 @@
 namespace ingestd::config::testing {
 namespace {
 
-constexpr const char* kBase = R"(eal:
-  file_prefix: edge1
-ports:
-  - name: wire
-    device: net_pcap0
-pipeline:
-  chains:
-    - rx: [wire]
-      segments:
-        - lcore: 1
-          stages: [rx, parse, process, encode, tx]
-routes:
-  - from: wire
-    to: drop
-)";
-
 TEST(CaptureSectionTest, DefaultsWhenAbsent) {
-  const RuntimeConfig cfg = Load(kBase);
+  const RuntimeConfig cfg = Load(kOnePortConfig);
   EXPECT_EQ(cfg.capture.ring_size, 512u);
   EXPECT_FALSE(cfg.capture.drops.has_value());
 }
 
 TEST(CaptureSectionTest, ValuesAreRead) {
-  const RuntimeConfig cfg = Load(std::string(kBase) + R"(capture:
+  const RuntimeConfig cfg = Load(std::string(kOnePortConfig) + R"(capture:
   ring_size: 64
   drops:
     file: captures/drops.pcapng
@@ -44,14 +28,14 @@ TEST(CaptureSectionTest, ValuesAreRead) {
   EXPECT_EQ(cfg.capture.drops->filter, "udp and port 53");
   EXPECT_EQ(cfg.capture.drops->snaplen, 128u);
   EXPECT_EQ(cfg.capture.drops->packets, 500u);
-  const RuntimeConfig minimal = Load(std::string(kBase) + "capture:\n  drops: {file: /var/tmp/d.pcapng}\n");
+  const RuntimeConfig minimal = Load(std::string(kOnePortConfig) + "capture:\n  drops: {file: /var/tmp/d.pcapng}\n");
   EXPECT_EQ(minimal.capture.drops->snaplen, 65535u);
   EXPECT_EQ(minimal.capture.drops->packets, 10000u);
   EXPECT_TRUE(minimal.capture.drops->filter.empty());
 }
 
 TEST(CaptureSectionTest, ABadFilterIsLocatedWithLibpcapsMessage) {
-  const auto errors = ErrorsOf(std::string(kBase) + R"(capture:
+  const auto errors = ErrorsOf(std::string(kOnePortConfig) + R"(capture:
   drops:
     file: d.pcapng
     filter: udp port
@@ -62,7 +46,7 @@ TEST(CaptureSectionTest, ABadFilterIsLocatedWithLibpcapsMessage) {
 }
 
 TEST(CaptureSectionTest, MistakesAreLocated) {
-  const auto errors = ErrorsOf(std::string(kBase) + R"(capture:
+  const auto errors = ErrorsOf(std::string(kOnePortConfig) + R"(capture:
   ring_size: 100
   drops:
     snaplen: 10

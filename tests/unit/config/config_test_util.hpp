@@ -19,6 +19,24 @@ inline LoadOptions TestOptions(std::vector<unsigned> cpus = {0, 1, 2, 3, 4, 5, 6
   return o;
 }
 
+/// The smallest valid file: one port, one lcore, everything dropped. Section tests
+/// append the section they look at, so its lines start at line 15.
+inline constexpr const char* kOnePortConfig = R"(eal:
+  file_prefix: edge1
+ports:
+  - name: wire
+    device: net_pcap0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)";
+
 /// The base directory relative device-arg paths resolve against in tests.
 inline constexpr const char* kBaseDir = "/cfg";
 

@@ -53,6 +53,9 @@ stats:
   zzzzzzzz: 1                            # stats
 parse:
   zzzzzzzz: 1                            # parse
+capture:
+  zzzzzzzz: 1                            # capture
+  drops: {file: d.pcapng, zzzzzzzz: 1}   # capture.drops
 )";
 
 std::vector<std::string> Lines(const std::string& text) {

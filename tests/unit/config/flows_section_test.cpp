@@ -9,24 +9,8 @@
 namespace ingestd::config::testing {
 namespace {
 
-constexpr const char* kBase = R"(eal:
-  file_prefix: edge1
-ports:
-  - name: wire
-    device: net_pcap0
-pipeline:
-  chains:
-    - rx: [wire]
-      segments:
-        - lcore: 1
-          stages: [rx, parse, process, encode, tx]
-routes:
-  - from: wire
-    to: drop
-)";
-
 TEST(FlowsSectionTest, Ipv4CollectorAndDefaults) {
-  const RuntimeConfig cfg = Load(std::string(kBase) + "flows:\n  ipfix: 192.0.2.10:4739\n");
+  const RuntimeConfig cfg = Load(std::string(kOnePortConfig) + "flows:\n  ipfix: 192.0.2.10:4739\n");
   EXPECT_TRUE(cfg.flows.enabled);
   EXPECT_FALSE(cfg.flows.ipfix_ipv6);
   EXPECT_EQ(cfg.flows.ipfix_port, 4739);
@@ -37,24 +21,24 @@ TEST(FlowsSectionTest, Ipv4CollectorAndDefaults) {
 }
 
 TEST(FlowsSectionTest, Ipv6CollectorInBrackets) {
-  const RuntimeConfig cfg = Load(std::string(kBase) + "flows:\n  ipfix: \"[2001:db8::10]:2055\"\n");
+  const RuntimeConfig cfg = Load(std::string(kOnePortConfig) + "flows:\n  ipfix: \"[2001:db8::10]:2055\"\n");
   EXPECT_TRUE(cfg.flows.ipfix_ipv6);
   EXPECT_EQ(cfg.flows.ipfix_port, 2055);
   const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10};
   EXPECT_EQ(std::memcmp(cfg.flows.ipfix_address, v6, 16), 0);
-  EXPECT_TRUE(Load(std::string(kBase) + "flows:\n  ipfix: '[::1]:4739'\n").flows.ipfix_ipv6);
+  EXPECT_TRUE(Load(std::string(kOnePortConfig) + "flows:\n  ipfix: '[::1]:4739'\n").flows.ipfix_ipv6);
 }
 
 TEST(FlowsSectionTest, TemplateRefreshIsRead) {
   const RuntimeConfig cfg =
-      Load(std::string(kBase) + "flows:\n  ipfix: 127.0.0.1:4739\n  template_refresh_s: 0\n  template_refresh_messages: 1\n");
+      Load(std::string(kOnePortConfig) + "flows:\n  ipfix: 127.0.0.1:4739\n  template_refresh_s: 0\n  template_refresh_messages: 1\n");
   EXPECT_EQ(cfg.flows.template_refresh_s, 0u);
   EXPECT_EQ(cfg.flows.template_refresh_messages, 1u);
 }
 
 TEST(FlowsSectionTest, BadCollectorsAtTheirPositionWithAHint) {
   auto errors_of = [](const std::string& value) {
-    return ErrorsOf(std::string(kBase) + "flows:\n  ipfix: " + value + "\n");
+    return ErrorsOf(std::string(kOnePortConfig) + "flows:\n  ipfix: " + value + "\n");
   };
   for (const char* bad : {"\"::1:4739\"", "\"2001:db8::10:4739\""}) {
     const auto errors = errors_of(bad);
@@ -72,11 +56,11 @@ TEST(FlowsSectionTest, BadCollectorsAtTheirPositionWithAHint) {
 }
 
 TEST(FlowsSectionTest, TemplateRefreshErrors) {
-  const auto range = ErrorsOf(std::string(kBase) +
+  const auto range = ErrorsOf(std::string(kOnePortConfig) +
                               "flows:\n  ipfix: 127.0.0.1:4739\n  template_refresh_s: 3601\n  template_refresh_messages: -1\n");
   EXPECT_TRUE(HasError(range, 17, 23, "3601 is out of range 0..3600"));
   EXPECT_TRUE(HasError(range, 18, 30, "template_refresh_messages"));
-  const auto never = ErrorsOf(std::string(kBase) +
+  const auto never = ErrorsOf(std::string(kOnePortConfig) +
                               "flows:\n  ipfix: 127.0.0.1:4739\n  template_refresh_s: 0\n  template_refresh_messages: 0\n");
   EXPECT_TRUE(HasError(never, 18, 30, "templates would be sent once"));
 }

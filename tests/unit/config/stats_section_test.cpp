@@ -7,31 +7,15 @@
 namespace ingestd::config::testing {
 namespace {
 
-constexpr const char* kBase = R"(eal:
-  file_prefix: edge1
-ports:
-  - name: wire
-    device: net_pcap0
-pipeline:
-  chains:
-    - rx: [wire]
-      segments:
-        - lcore: 1
-          stages: [rx, parse, process, encode, tx]
-routes:
-  - from: wire
-    to: drop
-)";
-
 TEST(StatsSectionTest, DefaultsWhenAbsent) {
-  const RuntimeConfig cfg = Load(kBase);
+  const RuntimeConfig cfg = Load(kOnePortConfig);
   EXPECT_EQ(cfg.stats.period_ms, 100u);
   EXPECT_EQ(cfg.stats.stage_timing_every, 8u);
   EXPECT_FALSE(cfg.stats.instance.has_value());
 }
 
 TEST(StatsSectionTest, ValuesAreRead) {
-  const RuntimeConfig cfg = Load(std::string(kBase) + R"(stats:
+  const RuntimeConfig cfg = Load(std::string(kOnePortConfig) + R"(stats:
   period_ms: 250
   stage_timing_every: 1
   instance: edge1-stats
@@ -42,18 +26,18 @@ TEST(StatsSectionTest, ValuesAreRead) {
 }
 
 TEST(StatsSectionTest, GroupIsResolvedWhenLoaded) {
-  const RuntimeConfig cfg = Load(std::string(kBase) + "stats:\n  group: root\n");
+  const RuntimeConfig cfg = Load(std::string(kOnePortConfig) + "stats:\n  group: root\n");
   EXPECT_EQ(cfg.stats.group, "root");
   EXPECT_EQ(cfg.stats.group_id, 0u);
-  const auto errors = ErrorsOf(std::string(kBase) + "stats:\n  group: no-such-group-ingestd\n");
+  const auto errors = ErrorsOf(std::string(kOnePortConfig) + "stats:\n  group: no-such-group-ingestd\n");
   EXPECT_TRUE(HasError(errors, 16, 10, "group 'no-such-group-ingestd' does not exist"));
 }
 
 TEST(ParseSectionTest, OptionsAreRead) {
-  const RuntimeConfig defaults = Load(kBase);
+  const RuntimeConfig defaults = Load(kOnePortConfig);
   EXPECT_EQ(defaults.parse.vlan_depth, 2);
   EXPECT_EQ(defaults.parse.tunnels, 0);
-  const RuntimeConfig cfg = Load(std::string(kBase) + R"(parse:
+  const RuntimeConfig cfg = Load(std::string(kOnePortConfig) + R"(parse:
   vlan_depth: 4
   verify_ipv4_checksum: true
   tunnels: [vxlan, gtpu]
@@ -66,7 +50,7 @@ TEST(ParseSectionTest, OptionsAreRead) {
 }
 
 TEST(ParseSectionTest, ErrorsAtTheirPosition) {
-  const auto errors = ErrorsOf(std::string(kBase) + R"(parse:
+  const auto errors = ErrorsOf(std::string(kOnePortConfig) + R"(parse:
   vlan_depth: 5
   tunnels: [vxlan, vxlam]
 )");
@@ -75,7 +59,7 @@ TEST(ParseSectionTest, ErrorsAtTheirPosition) {
 }
 
 TEST(StatsSectionTest, ErrorsAtTheirPosition) {
-  const auto errors = ErrorsOf(std::string(kBase) + R"(stats:
+  const auto errors = ErrorsOf(std::string(kOnePortConfig) + R"(stats:
   period_ms: 5
   stage_timing_every: 6
   instance: "../x"
