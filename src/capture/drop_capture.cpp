@@ -89,7 +89,8 @@ void DropCapture::Stop(std::string_view why) {
   if (!active_) return;
   SetTaps(false);
   Drain();  // what was captured before the switch went off
-  Close(why);
+  // A run can end before a poll sees the limit reached: then the limit is why it stopped.
+  Close(written_ >= cfg_.packets ? "packet limit reached" : why);
 }
 
 void DropCapture::Close(std::string_view why) {
