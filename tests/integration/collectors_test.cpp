@@ -14,7 +14,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -199,11 +198,17 @@ class Nfcapd : public CollectorProcess {
 
   /// nfcapd's own summary at exit: "Flows: N, Packets: N, Bytes: N, Sequence Errors: N, Bad Packets: N".
   std::vector<uint64_t> Summary() const {
-    static const std::regex kLine(R"(Flows: (\d+), Packets: (\d+), Bytes: (\d+), Sequence Errors: (\d+), Bad Packets: (\d+))");
-    std::smatch m;
     const std::string out = Output();
-    if (!std::regex_search(out, m, kLine)) return {};
-    return {std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3]), std::stoull(m[4]), std::stoull(m[5])};
+    const size_t at = out.find("Flows: ");
+    if (at == std::string::npos) return {};
+    const std::string line = out.substr(at, out.find('\n', at) - at);
+    std::vector<uint64_t> figures;
+    for (const char* label : {"Flows", "Packets", "Bytes", "Sequence Errors", "Bad Packets"}) {
+      const std::optional<uint64_t> v = NumberAfter(line, label);
+      if (!v) return {};
+      figures.push_back(*v);
+    }
+    return figures;
   }
 
  private:

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -142,6 +143,17 @@ RunResult RunIngestd(const std::vector<std::string>& args, const TempDir& dir,
   r.out = child.Stdout();
   r.err = child.Stderr();
   return r;
+}
+
+std::optional<uint64_t> NumberAfter(const std::string& text, const std::string& label) {
+  size_t at = text.find(label + ":");
+  if (at == std::string::npos) return std::nullopt;
+  at += label.size() + 1;
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\t')) ++at;
+  uint64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data() + at, text.data() + text.size(), v);
+  if (ec != std::errc() || ptr == text.data() + at) return std::nullopt;
+  return v;
 }
 
 nlohmann::json ReadJson(const std::string& path) {

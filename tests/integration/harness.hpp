@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,11 @@ RunResult RunIngestd(const std::vector<std::string>& args, const TempDir& dir,
                      std::chrono::milliseconds limit = std::chrono::seconds(60));
 
 nlohmann::json ReadJson(const std::string& path);
+
+/// The number after the first "label:" in a tool's summary text (tcpreplay, nfcapd), spaces
+/// skipped; nullopt if absent. (std::regex trips GCC 12's -Wmaybe-uninitialized under the
+/// sanitizers.)
+std::optional<uint64_t> NumberAfter(const std::string& text, const std::string& label);
 void WriteText(const std::string& path, const std::string& text);
 
 enum class Layout {

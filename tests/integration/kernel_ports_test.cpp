@@ -181,19 +181,7 @@ class Replay {
   std::string Log() const { return child_->Stdout() + child_->Stderr(); }
 
  private:
-  /// The number after "label:" in tcpreplay's summary (std::regex trips GCC 12's
-  /// -Wmaybe-uninitialized under the sanitizers).
-  std::optional<uint64_t> Figure(const std::string& label) const {
-    const std::string out = child_->Stdout();
-    size_t at = out.find(label + ":");
-    if (at == std::string::npos) return std::nullopt;
-    at += label.size() + 1;
-    while (at < out.size() && (out[at] == ' ' || out[at] == '\t')) ++at;
-    uint64_t v = 0;
-    const auto [ptr, ec] = std::from_chars(out.data() + at, out.data() + out.size(), v);
-    if (ec != std::errc() || ptr == out.data() + at) return std::nullopt;
-    return v;
-  }
+  std::optional<uint64_t> Figure(const std::string& label) const { return NumberAfter(child_->Stdout(), label); }
 
 
   std::unique_ptr<Child> child_;
