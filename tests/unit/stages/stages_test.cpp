@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,8 @@
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
 #include "parse_stage.hpp"
-#include "route_stage.hpp"
-#include "tx_stage.hpp"
+#include "process_stage.hpp"
+#include "tx_sink.hpp"
 
 namespace ingestd::stages {
 namespace {
@@ -102,10 +103,14 @@ TEST_F(StagesTest, RouteSetsOutputPortOrDropsAsRouteDrop) {
     packet::Meta(burst[i]).in_port = 3;
     packet::Meta(burst[i]).in_queue = static_cast<uint16_t>(i % 2);
   }
+  // Without rules or flows the process stage is the port map alone.
+  auto process = std::make_unique<ProcessStage>();
+  process->Configure(&routes, nullptr);
   uint16_t n;
   {
     DropSink drops(counters_);
-    n = RouteBurst(burst, 4, routes, drops);
+    StageContext ctx{counters_, drops};
+    n = process->Burst(burst, 4, ctx);
   }
   ASSERT_EQ(n, 2);
   EXPECT_EQ(packet::Meta(burst[0]).out_port, 7);
@@ -156,12 +161,12 @@ TEST_F(StagesTest, TxRetriesABoundedNumberOfTimesThenCountsTxFull) {
     burst[i] = MbufOf(frames[i]);
     packet::Meta(burst[i]).out_port = static_cast<uint16_t>(port);
   }
-  SegmentPlan* plan = new SegmentPlan();
-  plan->tx_queue = 0;
-  plan->tx_retries = 3;
+  TxSink sink;
+  sink.Configure(/*queue=*/0, /*retries=*/3);
   {
     DropSink drops(counters_);
-    TxBurst(burst, 32, *plan, counters_, drops);
+    StageContext ctx{counters_, drops};
+    sink.Send(burst, 32, ctx);
   }
   EXPECT_EQ(counters_.tx_pkts.Load(), 15u);
   EXPECT_EQ(counters_.tx_bytes.Load(), 15u * 100);
@@ -175,7 +180,6 @@ TEST_F(StagesTest, TxRetriesABoundedNumberOfTimesThenCountsTxFull) {
   for (unsigned i = 0; i < got; ++i)
     EXPECT_EQ(0, std::memcmp(rte_pktmbuf_mtod(sent[i], void*), frames[i].data(), 100)) << "order kept";
   rte_pktmbuf_free_bulk(sent, got);
-  delete plan;
   ASSERT_EQ(rte_eth_dev_stop(id), 0);
   rte_eth_dev_close(id);
   rte_ring_free(rx);
