@@ -9,8 +9,6 @@
 // the consumer is launched only after the producer has finished (drop policy, and
 // backpressure with a ring that holds every packet), or once the producer is seen
 // blocked on a full ring (backpressure that must wait for the consumer).
-#include <sched.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <memory>
@@ -29,10 +27,10 @@
 
 #include <gtest/gtest.h>
 
-#include "ingestd/dataplane/eal.hpp"
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
 #include "segment_plan.hpp"
+#include "test_eal.hpp"
 
 namespace ingestd::stages {
 namespace {
@@ -44,21 +42,7 @@ unsigned g_consumer_lcore = RTE_MAX_LCORE;
 class EalEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    // Main plus two workers on the first two CPUs we may use (shared when there is one).
-    cpu_set_t allowed;
-    ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
-    std::vector<int> cpus;
-    for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c)
-      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-    const int second = cpus.size() > 1 ? cpus[1] : cpus[0];
-    static std::string lcores = "--lcores=0@" + std::to_string(cpus[0]) + ",1@" + std::to_string(second) + ",2@" +
-                                std::to_string(cpus[0]);
-    static std::string prefix = "--file-prefix=ingestd-unit-drain-" + std::to_string(getpid());
-    static std::vector<std::string> args{"drain_test", "--no-huge", "--no-pci", "-m", "128", lcores,
-                                         "--no-telemetry", "--log-level=warning", prefix};
-    static std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
+    ASSERT_GE(testing::StartTestEal("drain", 3), 0);
     g_pool = rte_pktmbuf_pool_create("drain_pool", 4095, 0, dataplane::MempoolSet::PrivSize(),
                                      RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     ASSERT_NE(g_pool, nullptr);
@@ -68,9 +52,7 @@ class EalEnvironment : public ::testing::Environment {
   }
   void TearDown() override {
     rte_mempool_free(g_pool);
-    const std::string runtime_dir = rte_eal_get_runtime_dir();
-    rte_eal_cleanup();
-    dataplane::RemoveRuntimeFiles(runtime_dir);
+    testing::StopTestEal();
   }
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);

@@ -9,8 +9,6 @@
 // inline in its headers and so compiled here (build-tsan selects its C11-atomics
 // variant, whose acquire/release TSan understands). The mempool's shared ring lives
 // in an uninstrumented driver, so the pool hand-back is annotated below.
-#include <sched.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -31,7 +29,6 @@
 #include <gtest/gtest.h>
 
 #include "drop_sink.hpp"
-#include "ingestd/dataplane/eal.hpp"
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/packet/mbuf_meta.hpp"
 #include "ring_link.hpp"
@@ -40,6 +37,7 @@
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
 #endif
+#include "test_eal.hpp"
 
 namespace ingestd::stages {
 namespace {
@@ -63,20 +61,7 @@ unsigned g_consumer_lcore = RTE_MAX_LCORE;
 class EalEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    // Two lcores on the first two CPUs we may use, no hugepages, no PCI.
-    cpu_set_t allowed;
-    ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
-    std::vector<int> cpus;
-    for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c)
-      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-    const int second = cpus.size() > 1 ? cpus[1] : cpus[0];  // one CPU: both lcores share it
-    static std::string lcores = "--lcores=0@" + std::to_string(cpus[0]) + ",1@" + std::to_string(second);
-    static std::string prefix = "--file-prefix=ingestd-unit-handoff-" + std::to_string(getpid());
-    static std::vector<std::string> args{"ring_handoff_test", "--no-huge", "--no-pci", "-m", "128", lcores,
-                                         "--no-telemetry", "--log-level=warning", prefix};
-    static std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
+    ASSERT_GE(testing::StartTestEal("handoff", 2), 0);
     g_pool = rte_pktmbuf_pool_create("handoff_pool", 4095, 64, dataplane::MempoolSet::PrivSize(), 256 + 128, 0);
     ASSERT_NE(g_pool, nullptr);
     g_consumer_lcore = rte_get_next_lcore(-1, /*skip_main=*/1, /*wrap=*/0);
@@ -84,9 +69,7 @@ class EalEnvironment : public ::testing::Environment {
   }
   void TearDown() override {
     rte_mempool_free(g_pool);
-    const std::string runtime_dir = rte_eal_get_runtime_dir();
-    rte_eal_cleanup();
-    dataplane::RemoveRuntimeFiles(runtime_dir);
+    testing::StopTestEal();
   }
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Stage burst functions on hand-built bursts: metadata, drops by reason, bounded TX
 // retries, and every mbuf back in its pool afterwards.
-#include <unistd.h>
 
 #include <cstring>
 #include <memory>
@@ -18,12 +17,12 @@
 
 #include "drop_sink.hpp"
 #include "encode_stage.hpp"
-#include "ingestd/dataplane/eal.hpp"
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
 #include "parse_stage.hpp"
 #include "process_stage.hpp"
 #include "tx_sink.hpp"
+#include "test_eal.hpp"
 
 namespace ingestd::stages {
 namespace {
@@ -33,22 +32,14 @@ rte_mempool* g_pool = nullptr;
 class EalEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    // No hugepages, no PCI, one lcore: runs on any box, alongside any other run.
-    static std::string prefix = "--file-prefix=ingestd-unit-stages-" + std::to_string(getpid());
-    static std::vector<std::string> args{"stages_test", "--no-huge", "--no-pci", "-m", "128", "-l", "0",
-                                         "--log-level=warning", prefix};
-    static std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
+    ASSERT_GE(testing::StartTestEal("stages", 1), 0);
     g_pool = rte_pktmbuf_pool_create("unit_pool", 1023, 0, dataplane::MempoolSet::PrivSize(),
                                      RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     ASSERT_NE(g_pool, nullptr);
   }
   void TearDown() override {
     rte_mempool_free(g_pool);
-    const std::string runtime_dir = rte_eal_get_runtime_dir();
-    rte_eal_cleanup();
-    dataplane::RemoveRuntimeFiles(runtime_dir);
+    testing::StopTestEal();
   }
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
