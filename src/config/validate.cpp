@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "diagnostics.hpp"
+#include "ingestd/limits.hpp"
 #include "loader.hpp"
 
 namespace ingestd::config::internal {
@@ -25,8 +26,6 @@ constexpr uint64_t kMbufHeader = 128;
 constexpr uint64_t kDefaultMtu = 1500;
 constexpr uint64_t kMaxMbufs = 16777215;
 
-std::string StageName(Stage s) { return kStageNames[static_cast<unsigned>(s)]; }
-
 class Validator {
  public:
   Validator(const Parsed& p, const std::vector<unsigned>& cpus, Diagnostics& diag)
@@ -36,6 +35,7 @@ class Validator {
     CheckLcores();
     CheckStageCoverage();
     CheckPolling();
+    CheckQueuesPerChain();
     CheckRoutes();
     CheckRules();
     CheckMbufFitsFrame();
@@ -109,7 +109,7 @@ class Validator {
     for (size_t c = 0; c < cfg_.pipeline.chains.size(); ++c) {
       const ChainConfig& chain = cfg_.pipeline.chains[c];
       if (!p_.chains[c].stages_ok || chain.segments.empty()) continue;
-      const std::string order = "stages run in the order rx, parse, process, encode, tx";
+      const std::string order(kStageOrder);
       const SegmentConfig& first = chain.segments.front();
       if (first.first != Stage::kRx) {
         diag_.Error(first.mark,
@@ -294,6 +294,21 @@ class Validator {
                                     rule.name, p.name),
                     fmt::format("remove set_src_mac/set_dst_mac/encode from port '{}', or mirror elsewhere", p.name));
       }
+    }
+  }
+
+  // A chain's RX segment cycles through a fixed table of its queues.
+  void CheckQueuesPerChain() {
+    for (size_t c = 0; c < cfg_.pipeline.chains.size(); ++c) {
+      const ChainConfig& chain = cfg_.pipeline.chains[c];
+      if (chain.rx.size() <= kMaxRxQueuesPerChain) continue;
+      // The entry that takes the chain past the limit.
+      diag_.Error(p_.chains[c].rx[kMaxRxQueuesPerChain],
+                  fmt::format("chain {} polls {} RX queues, more than the {} one chain can poll", c,
+                              chain.rx.size(), kMaxRxQueuesPerChain),
+                  fmt::format("split the queues over more chains (a port by queue, e.g. 'name:0'); each "
+                              "chain polls at most {}",
+                              kMaxRxQueuesPerChain));
     }
   }
 

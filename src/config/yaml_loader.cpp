@@ -18,6 +18,7 @@
 
 #include "diagnostics.hpp"
 #include "encode_loader.hpp"
+#include "ingestd/limits.hpp"
 #include "capture_loader.hpp"
 #include "flows_loader.hpp"
 #include "loader.hpp"
@@ -27,10 +28,7 @@
 namespace ingestd::config::internal {
 namespace {
 
-// Limits of the DPDK build we run on (Debian 12's 22.11: RTE_MAX_LCORE 128,
-// RTE_MAX_ETHPORTS 32). Kept here so the config library needs no DPDK headers.
-constexpr uint64_t kMaxLcore = 127;
-constexpr size_t kMaxPorts = 32;
+constexpr uint64_t kMaxLcore = kMaxLcores - 1;
 // sched_setaffinity's CPU_SETSIZE.
 constexpr uint64_t kMaxCpu = 1023;
 
@@ -57,8 +55,6 @@ const std::vector<std::string> kLogLevels = {"emerg",   "alert",  "crit", "error
                                              "warning", "notice", "info", "debug"};
 const std::vector<std::string> kRingPolicies = {"drop", "backpressure"};
 const std::vector<std::string> kStageNameList(kStageNames, kStageNames + kStageCount);
-
-constexpr std::string_view kStageOrder = "stages run in the order rx, parse, process, encode, tx";
 
 bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -340,10 +336,10 @@ class Loader : ValueReader {
     // PCI devices take devargs too (mlx5's, say): "-a 0000:03:00.0,k=v", same rules as a vdev's.
     if (const Field* f = r.Get("args")) ParseDeviceArgs(*f, p);
     size_t queue_errors = diag_.count();
-    Set(r.Get("rx_queues"), p.rx_queues, 0, 64);
+    Set(r.Get("rx_queues"), p.rx_queues, 0, kMaxQueuesPerPort);
     pm.tx_queues = p.mark;
     if (const Field* f = r.Get("tx_queues")) {
-      Set(f, p.tx_queues, 1, 64);
+      Set(f, p.tx_queues, 1, kMaxQueuesPerPort);
       pm.tx_queues = f->at;
     }
     relevant_errors += diag_.count() - queue_errors;
@@ -483,7 +479,7 @@ class Loader : ValueReader {
       out_.pipeline_ok = out_.chains_ok = false;
       return;
     }
-    Set(r.Get("burst"), pl.burst, 1, 64);
+    Set(r.Get("burst"), pl.burst, 1, kMaxBurst);
     Set(r.Get("tx_retries"), pl.tx_retries, 0, 1000);
     pl.mempool.mark = out_.cache = out_.data_room = field->at;
     if (const Field* f = r.Get("mempool"); f != nullptr && !f->value.IsNull()) {

@@ -11,7 +11,7 @@
 
 #include "ingestd/capture/drop_tap.hpp"
 #include "ingestd/stats/counters.hpp"
-#include "segment_plan.hpp"
+#include "tables.hpp"
 
 namespace ingestd::stages {
 

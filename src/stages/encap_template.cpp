@@ -8,7 +8,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
-#include "segment_plan.hpp"
+#include "tables.hpp"
 
 namespace ingestd::stages {
 namespace {

@@ -14,7 +14,8 @@
 
 #include "drop_sink.hpp"
 #include "ingestd/packet/mbuf_meta.hpp"
-#include "segment_plan.hpp"
+#include "stage_context.hpp"
+#include "tables.hpp"
 
 namespace ingestd::stages {
 
@@ -93,5 +94,17 @@ inline uint16_t EncodeBurst(rte_mbuf** pkts, uint16_t n, const EncodeTable& enco
   }
   return kept;
 }
+
+/// The encode stage: the rewrites of every output port.
+class EncodeStage {
+ public:
+  void Configure(const EncodeTable* table) noexcept { table_ = table; }
+  uint16_t Burst(rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
+    return EncodeBurst(pkts, n, *table_, ctx.drops, ctx.counters);
+  }
+
+ private:
+  const EncodeTable* table_ = nullptr;
+};
 
 }  // namespace ingestd::stages

@@ -8,6 +8,7 @@
 #include "drop_sink.hpp"
 #include "ingestd/packet/mbuf_meta.hpp"
 #include "ingestd/packet/parse.hpp"
+#include "stage_context.hpp"
 
 namespace ingestd::stages {
 
@@ -44,5 +45,17 @@ inline uint16_t ParseBurst(rte_mbuf** pkts, uint16_t n, DropSink& drops,
   }
   return kept;
 }
+
+/// The parse stage: its lcore's own copy of the parse options.
+class ParseStage {
+ public:
+  void Configure(const packet::ParseOptions& options) noexcept { options_ = options; }
+  uint16_t Burst(rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
+    return ParseBurst(pkts, n, ctx.drops, options_);
+  }
+
+ private:
+  packet::ParseOptions options_;
+};
 
 }  // namespace ingestd::stages

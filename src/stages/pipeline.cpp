@@ -111,7 +111,7 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
 
   for (unsigned c = 0; c < cfg.pipeline.chains.size(); ++c) {
     const config::ChainConfig& chain = cfg.pipeline.chains[c];
-    if (chain.rx.size() > kMaxRxQueuesPerChain)
+    if (chain.rx.size() > kMaxRxQueuesPerChain)  // validation refuses it: a guard for configs built in code
       return Status::Error(EINVAL, fmt::format("chain {} polls more than {} RX queues", c, kMaxRxQueuesPerChain));
     SegmentPlan* previous = nullptr;
     for (unsigned s = 0; s < chain.segments.size(); ++s) {
@@ -126,15 +126,12 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       plan->last = seg.last;
       plan->lcore = seg.lcore;
       plan->chain = c;
-      plan->burst = cfg.pipeline.burst;
-      plan->tx_retries = cfg.pipeline.tx_retries;
-      plan->parse_options = cfg.parse;
       plan->timing_mask = cfg.stats.stage_timing_every - 1;
-      plan->tx_queue = static_cast<uint16_t>(c);
-      plan->ring_policy = chain.ring_policy;
-      plan->routes = routes_;
-      plan->encode = encode_;
-      plan->control = control_.get();
+      plan->rx.Configure(control_.get(), cfg.pipeline.burst);
+      plan->parse.Configure(cfg.parse);
+      plan->process.Configure(routes_, nullptr);
+      plan->encode.Configure(encode_);
+      plan->tx.Configure(static_cast<uint16_t>(c), cfg.pipeline.tx_retries);  // this chain's TX queue
       // Every lcore gets its (small) capture ring now, so a capture can start at run time.
       plan->drop_tap.ring = rte_ring_create_elem(fmt::format("ingestd_cap_{}", seg.lcore).c_str(),
                                                  sizeof(capture::DropRecord), cfg.capture.ring_size, socket,
@@ -143,7 +140,7 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
         return Status::Error(rte_errno, fmt::format("cannot create lcore {}'s drop capture ring ({} slots): {}",
                                                     seg.lcore, cfg.capture.ring_size, rte_strerror(rte_errno)));
       if (seg.first <= config::Stage::kProcess && config::Stage::kProcess <= seg.last) {
-        plan->clone_pool = clone_pool;
+        plan->process.Configure(routes_, clone_pool);
         process_plans_.push_back(plan);
         if (cfg.flows.enabled) {
           const uint64_t ms = rte_get_tsc_hz() / 1000;
@@ -153,16 +150,16 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
                                                 cfg.flows.active_timeout_ms * ms, socket, table);
               !s.ok())
             return s;
-          plan->flows = table.get();
+          plan->process.ConfigureFlows(table.get());
           flow_tables_.push_back(std::move(table));
         }
       }
       if (seg.first == config::Stage::kRx) {
         for (const config::RxQueueRef& q : chain.rx) {
           rte_mempool* pool = ports.RxPool(q.port);
-          plan->rx[plan->rx_count++] = RxQueue{
+          plan->rx.Add(RxQueue{
               ports.PortId(q.port), q.queue, rte_mempool_default_cache(pool, seg.lcore),
-              static_cast<uint32_t>(sizeof(rte_mbuf) + rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM)};
+              static_cast<uint32_t>(sizeof(rte_mbuf) + rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM)});
         }
       }
       if (previous != nullptr) {
@@ -174,10 +171,8 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
                                                       chain.ring_size, rte_strerror(rte_errno)));
         }
         links_.push_back({name, previous, plan, ring});
-        previous->out_ring = ring;
-        previous->out_ring_capacity = rte_ring_get_capacity(ring);
-        plan->in_ring = ring;
-        plan->upstream_done = &previous->done;
+        previous->ring_out.Configure(ring, chain.ring_policy);
+        plan->ring_in.Configure(ring, cfg.pipeline.burst, &previous->done);
       }
       previous = plan;
     }
@@ -191,8 +186,7 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
     if (qsbr_ == nullptr || rte_rcu_qsbr_init(qsbr_, readers) != 0)
       return Status::Error(ENOMEM, "cannot set up the rules' quiescent-state variable; raise eal.memory_mb");
     for (uint32_t i = 0; i < readers; ++i) {
-      process_plans_[i]->qsbr = qsbr_;
-      process_plans_[i]->qsbr_thread = i;
+      process_plans_[i]->process.ConfigureQsbr(qsbr_, i);
       rte_rcu_qsbr_thread_register(qsbr_, i);
     }
   }
@@ -200,7 +194,7 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
     if (auto s = MakeGeneration(cfg.rules, current_); !s.ok()) return s;
     current_.number = 1;
     for (size_t i = 0; i < process_plans_.size(); ++i)
-      process_plans_[i]->rules.store(current_.per_plan[i], std::memory_order_release);
+      process_plans_[i]->process.SetRules(current_.per_plan[i]);
   }
   return Status::Ok();
 }
@@ -249,7 +243,7 @@ Status Pipeline::SwapRules(const std::vector<config::RuleConfig>& rules) {
   }
   next.number = current_.number + 1;
   for (size_t i = 0; i < process_plans_.size(); ++i)
-    process_plans_[i]->rules.store(next.per_plan[i], std::memory_order_release);
+    process_plans_[i]->process.SetRules(next.per_plan[i]);
   // Every online lcore passes a quiescent state between two bursts: after that none
   // can hold the old pointer. Lcores that have exited are offline and not waited for.
   if (qsbr_ != nullptr) rte_rcu_qsbr_check(qsbr_, rte_rcu_qsbr_start(qsbr_), true);

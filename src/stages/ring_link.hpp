@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The hand-off between two lcores: an SP/SC rte_ring of mbuf pointers.
+// The hand-off between two lcores: an SP/SC rte_ring of mbuf pointers. The
+// producing segment ends in a RingSink, the consuming one starts with a RingSource.
 #pragma once
+
+#include <atomic>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -8,33 +11,51 @@
 #include "drop_sink.hpp"
 #include "idle_backoff.hpp"
 #include "prefetch.hpp"
+#include "stage_context.hpp"
 
 namespace ingestd::stages {
 
-/// Enqueues `pkts[0..n)` for the next lcore. On a full ring the drop policy
-/// frees the rest as ring_full; backpressure retries until the consumer makes
-/// room (it never exits before its producer, so this ends).
-inline void EnqueueBurst(const SegmentPlan& plan, rte_mbuf** pkts, uint16_t n,
-                         stats::LcoreCounters& c, DropSink& drops) noexcept {
-  unsigned free_space = 0;
-  uint16_t done = static_cast<uint16_t>(rte_ring_sp_enqueue_burst(
-      plan.out_ring, reinterpret_cast<void* const*>(pkts), n, &free_space));
-  c.ring_high_water.Max(plan.out_ring_capacity - free_space);
-  if (done < n) [[unlikely]] {
-    c.ring_full_events.Add(1);
-    if (plan.ring_policy == config::RingPolicy::kDrop) {
-      drops.DropBurst(pkts + done, n - done, stats::DropSlot(stats::OtherDrop::kRingFull));
-    } else {
-      IdleBackoff wait;
-      while (done < n) {
-        wait.Idle(c);
-        done += static_cast<uint16_t>(rte_ring_sp_enqueue_burst(
-            plan.out_ring, reinterpret_cast<void* const*>(pkts + done), n - done, nullptr));
+/// The sink of a segment that hands its packets to the next lcore.
+class RingSink {
+ public:
+  void Configure(rte_ring* ring, config::RingPolicy policy) noexcept {
+    ring_ = ring;
+    capacity_ = rte_ring_get_capacity(ring);
+    policy_ = policy;
+  }
+
+  /// Enqueues `pkts[0..n)` for the next lcore. On a full ring the drop policy
+  /// frees the rest as ring_full; backpressure retries until the consumer makes
+  /// room (it never exits before its producer, so this ends).
+  void Send(rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
+    stats::LcoreCounters& c = ctx.counters;
+    unsigned free_space = 0;
+    uint16_t done = static_cast<uint16_t>(
+        rte_ring_sp_enqueue_burst(ring_, reinterpret_cast<void* const*>(pkts), n, &free_space));
+    c.ring_high_water.Max(capacity_ - free_space);
+    if (done < n) [[unlikely]] {
+      c.ring_full_events.Add(1);
+      if (policy_ == config::RingPolicy::kDrop) {
+        ctx.drops.DropBurst(pkts + done, n - done, stats::DropSlot(stats::OtherDrop::kRingFull));
+      } else {
+        IdleBackoff wait;
+        while (done < n) {
+          wait.Idle(c);
+          done += static_cast<uint16_t>(
+              rte_ring_sp_enqueue_burst(ring_, reinterpret_cast<void* const*>(pkts + done), n - done, nullptr));
+        }
       }
     }
+    c.ring_out_pkts.Add(done);
   }
-  c.ring_out_pkts.Add(done);
-}
+
+  rte_ring* ring() const noexcept { return ring_; }
+
+ private:
+  rte_ring* ring_ = nullptr;
+  uint32_t capacity_ = 0;
+  config::RingPolicy policy_ = config::RingPolicy::kDrop;
+};
 
 /// The consuming side of a hand-off, one burst ahead. Everything of a packet
 /// this side touches was last written on the other core: the mbuf's two
@@ -43,11 +64,34 @@ inline void EnqueueBurst(const SegmentPlan& plan, rte_mbuf** pkts, uint16_t n,
 /// cross-core transfer costs hundreds of cycles, more than a burst's stages
 /// take once the lines are here, so each burst is dequeued and its lines
 /// requested one burst before the stages see it.
-class RingReader {
+class RingSource {
  public:
+  /// `upstream_done`: the producing segment's flag, set (release) after its last enqueue.
+  void Configure(rte_ring* ring, uint16_t burst, const std::atomic<bool>* upstream_done) noexcept {
+    ring_ = ring;
+    burst_ = burst;
+    upstream_done_ = upstream_done;
+  }
+
+  /// The burst dequeued on the previous call into `pkts` (`ctx.bytes`: its
+  /// length), and the next one dequeued. False once the producer has finished
+  /// and every packet it enqueued has been returned.
+  bool Poll(rte_mbuf** pkts, uint16_t& n, StageContext& ctx) noexcept {
+    n = Next(pkts, ctx.bytes);
+    if (n == 0 && !HasAhead() && upstream_done_->load(std::memory_order_acquire)) {
+      // The producer has finished: what it enqueued before `done` is
+      // visible now. Drain it, then stop.
+      uint64_t none;
+      Next(pkts, none);
+      if (!HasAhead()) return false;
+    }
+    ctx.counters.ring_in_pkts.Add(n);
+    return true;
+  }
+
   /// Returns the burst dequeued on the previous call (`bytes`: its length)
   /// and dequeues the next one.
-  uint16_t Next(const SegmentPlan& plan, rte_mbuf** pkts, uint64_t& bytes) noexcept {
+  uint16_t Next(rte_mbuf** pkts, uint64_t& bytes) noexcept {
     const uint16_t n = ahead_n_;
     bytes = 0;
     for (uint16_t i = 0; i < n; ++i) {
@@ -56,8 +100,8 @@ class RingReader {
       bytes += m->pkt_len;
       PrefetchForWrite(rte_pktmbuf_mtod(m, void*));  // the data offset is in a line here now
     }
-    ahead_n_ = static_cast<uint16_t>(rte_ring_sc_dequeue_burst(
-        plan.in_ring, reinterpret_cast<void**>(ahead_), plan.burst, nullptr));
+    ahead_n_ = static_cast<uint16_t>(
+        rte_ring_sc_dequeue_burst(ring_, reinterpret_cast<void**>(ahead_), burst_, nullptr));
     for (uint16_t i = 0; i < ahead_n_; ++i) {
       PrefetchForWrite(ahead_[i]);
       PrefetchForWrite(&ahead_[i]->cacheline1);
@@ -69,8 +113,11 @@ class RingReader {
   bool HasAhead() const noexcept { return ahead_n_ != 0; }
 
  private:
-  rte_mbuf* ahead_[kMaxBurst];
+  rte_ring* ring_ = nullptr;
+  uint16_t burst_ = 32;
   uint16_t ahead_n_ = 0;
+  const std::atomic<bool>* upstream_done_ = nullptr;
+  rte_mbuf* ahead_[kMaxBurst];
 };
 
 }  // namespace ingestd::stages

@@ -1,22 +1,17 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The lcore loop: one template instance per span of stages, so each stage is a
-// direct, inlinable call and the layout costs no per-packet branch.
+// The lcore loop: source -> stages -> sink, one template instance per span of
+// stages, so each stage is a direct, inlinable call and the layout costs no
+// per-packet branch.
+#include <type_traits>
+
 #include <rte_cycles.h>
-#include <rte_rcu_qsbr.h>
 
 #include "drop_sink.hpp"
-#include "encode_stage.hpp"
-#include "flow_stage.hpp"
 #include "idle_backoff.hpp"
 #include "ingestd/stats/alloc_tally.hpp"
 #include "measure.hpp"
-#include "parse_stage.hpp"
-#include "ring_link.hpp"
-#include "route_stage.hpp"
-#include "rules_stage.hpp"
-#include "rx_stage.hpp"
 #include "segment_plan.hpp"
-#include "tx_stage.hpp"
+#include "stage_context.hpp"
 
 namespace ingestd::stages {
 namespace {
@@ -41,52 +36,61 @@ constexpr bool kMeasure = false;
 constexpr bool kMeasure = true;
 #endif
 
-/// Flow table positions examined for expiry per loop iteration.
-constexpr unsigned kFlowExpiryBudget = 8;
-
 constexpr bool Covers(Stage first, Stage last, Stage s) {
   return first <= s && s <= last;
 }
 
+/// Runs stage `S` on the burst and accounts for it: packets and bytes in, time
+/// (timed bursts), and the bytes it dropped taken off the burst's count.
+template <Stage S, typename StageT>
+inline uint16_t RunStage(StageT& stage, rte_mbuf** pkts, uint16_t n, StageContext& ctx, StageClock& clock) noexcept {
+  const uint16_t out = stage.Burst(pkts, n, ctx);
+  clock.Done(S, n, ctx.bytes);
+  ctx.bytes -= ctx.drops.TakeDroppedBytes();
+  return out;
+}
+
 template <Stage kFirst, Stage kLast>
 int RunSegment(SegmentPlan& plan) noexcept {
+  constexpr bool kFromRx = kFirst == Stage::kRx;
+  constexpr bool kToTx = kLast == Stage::kTx;
+  constexpr bool kProcess = Covers(kFirst, kLast, Stage::kProcess);
   stats::LcoreCounters& c = plan.counters;
   const stats::ScopedAllocTally count_allocations(c);
+  auto& source = [&plan]() -> auto& {
+    if constexpr (kFromRx) return plan.rx;
+    else return plan.ring_in;
+  }();
+  auto& sink = [&plan]() -> auto& {
+    if constexpr (kToTx) return plan.tx;
+    else return plan.ring_out;
+  }();
+  DropSink drops(c, plan.drop_tap);
+  StageContext ctx{c, drops};
   rte_mbuf* pkts[kMaxBurstOut];
   IdleBackoff backoff;
-  RingReader ring_reader;
-  unsigned next_queue = 0;
   uint32_t burst_number = 0;
   uint64_t last_tsc = rte_rdtsc();
   bool last_busy = false;
-  if (plan.qsbr != nullptr) rte_rcu_qsbr_thread_online(plan.qsbr, plan.qsbr_thread);
+  if constexpr (kProcess) plan.process.Online();
 
   for (;;) {
-    // Between bursts this lcore holds no rules pointer: a reload may retire the old set.
-    if (plan.qsbr != nullptr) rte_rcu_qsbr_quiescent(plan.qsbr, plan.qsbr_thread);
-    // A few table positions per iteration, busy or idle: expiry is bounded work.
-    if (plan.flows != nullptr) plan.flows->Expire(last_tsc, kFlowExpiryBudget, c);
+    if constexpr (kProcess) plan.process.BetweenBursts(last_tsc, c);
     // One TSC read per iteration: the time since the last one was busy or idle.
     const uint64_t now = rte_rdtsc();
     (last_busy ? c.busy_cycles : c.idle_cycles).Add(now - last_tsc);
     last_tsc = now;
 
     uint16_t n;
-    uint64_t bytes = 0;  // bytes into the next stage
-    if constexpr (kFirst == Stage::kRx) {
-      if (plan.control->stop_rx.load(std::memory_order_relaxed)) break;
-      n = RxBurst<kLast != Stage::kTx>(plan, next_queue, pkts, bytes);
+    ctx.bytes = 0;  // bytes into the next stage
+    ctx.now = now;
+    bool more;
+    if constexpr (kFromRx) {
+      more = source.template Poll<!kToTx>(pkts, n, ctx);
     } else {
-      n = ring_reader.Next(plan, pkts, bytes);
-      if (n == 0 && !ring_reader.HasAhead() &&
-          plan.upstream_done->load(std::memory_order_acquire)) {
-        // The producer has finished: what it enqueued before `done` is
-        // visible now. Drain it, then stop.
-        ring_reader.Next(plan, pkts, bytes);
-        if (!ring_reader.HasAhead()) break;
-      }
-      c.ring_in_pkts.Add(n);
+      more = source.Poll(pkts, n, ctx);
     }
+    if (!more) break;
     last_busy = n != 0;
     if (n == 0) {
       backoff.Idle(c);
@@ -99,51 +103,36 @@ int RunSegment(SegmentPlan& plan) noexcept {
     // 1 burst in timing_mask + 1 is measured: stage times, ring wait and RX->TX
     // latency of every packet in it. Uniform over bursts, so percentiles hold.
     StageClock clock(c, kMeasure && (++burst_number & plan.timing_mask) == 0, now);
-    if constexpr (kFirst == Stage::kRx) {
-      clock.Done(Stage::kRx, n, bytes);
+    if constexpr (kFromRx) {
+      clock.Done(Stage::kRx, n, ctx.bytes);
     } else {
       if (clock.timed())
         RecordSince(c.ring_wait, pkts, n, now, [](const packet::PktMeta& m) { return m.ring_tsc; });
     }
-    {
-      DropSink drops(c, plan.drop_tap);
-      if constexpr (Covers(kFirst, kLast, Stage::kParse)) {
-        const uint16_t in = n;
-        n = ParseBurst(pkts, n, drops, plan.parse_options);
-        clock.Done(Stage::kParse, in, bytes);
-        bytes -= drops.TakeDroppedBytes();
-      }
-      if constexpr (Covers(kFirst, kLast, Stage::kProcess)) {
-        const uint16_t in = n;
-        if (plan.flows != nullptr) TrackFlows(pkts, n, *plan.flows, now, c);
-        n = ProcessBurst(pkts, n, plan, drops, c, bytes);
-        clock.Done(Stage::kProcess, in, bytes);
-        bytes -= drops.TakeDroppedBytes();
-      }
-      if constexpr (Covers(kFirst, kLast, Stage::kEncode)) {
-        const uint16_t in = n;
-        n = EncodeBurst(pkts, n, *plan.encode, drops, c);
-        clock.Done(Stage::kEncode, in, bytes);
-        bytes -= drops.TakeDroppedBytes();
-      }
+    if constexpr (Covers(kFirst, kLast, Stage::kParse)) n = RunStage<Stage::kParse>(plan.parse, pkts, n, ctx, clock);
+    if constexpr (kProcess) n = RunStage<Stage::kProcess>(plan.process, pkts, n, ctx, clock);
+    if constexpr (Covers(kFirst, kLast, Stage::kEncode))
+      n = RunStage<Stage::kEncode>(plan.encode, pkts, n, ctx, clock);
 #ifdef INGESTD_ALLOC_PROBE
-      AllocateOncePerPacket(n);
+    AllocateOncePerPacket(n);
 #endif
-      if constexpr (kLast == Stage::kTx) {
-        // Read the RX stamps before TX: after it the mbufs are the PMD's.
-        if (clock.timed())
-          RecordSince(c.e2e, pkts, n, clock.Now(), [](const packet::PktMeta& m) { return m.rx_tsc; });
-        const uint16_t in = n;
-        TxBurst(pkts, n, plan, c, drops);
-        clock.Done(Stage::kTx, in, bytes);
-      } else {
-        if constexpr (kMeasure) {
-          const uint64_t stamp = clock.timed() ? clock.Now() : rte_rdtsc();
-          for (uint16_t i = 0; i < n; ++i) packet::Meta(pkts[i]).ring_tsc = stamp;
-        }
-        EnqueueBurst(plan, pkts, n, c, drops);
+    if constexpr (kToTx) {
+      // Read the RX stamps before TX: after it the mbufs are the PMD's.
+      if (clock.timed())
+        RecordSince(c.e2e, pkts, n, clock.Now(), [](const packet::PktMeta& m) { return m.rx_tsc; });
+      sink.Send(pkts, n, ctx);
+      clock.Done(Stage::kTx, n, ctx.bytes);
+    } else {
+      if constexpr (kMeasure) {
+        const uint64_t stamp = clock.timed() ? clock.Now() : rte_rdtsc();
+        for (uint16_t i = 0; i < n; ++i) packet::Meta(pkts[i]).ring_tsc = stamp;
       }
+      sink.Send(pkts, n, ctx);
     }
+    // The burst's drops freed (or captured) in bulk; what the sink dropped is
+    // counted by reason, not taken off a stage's bytes.
+    drops.Flush();
+    drops.TakeDroppedBytes();
     if constexpr (kMeasure) {
       if (clock.timed()) c.timed_bursts.Add(1);
       // Every burst: this is the histogram that must read zero. No division when it does.
@@ -151,7 +140,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
       c.heap_bytes_per_packet.Record(heap_bytes == 0 ? 0 : heap_bytes / n_in, n_in);
     }
   }
-  if (plan.qsbr != nullptr) rte_rcu_qsbr_thread_offline(plan.qsbr, plan.qsbr_thread);
+  if constexpr (kProcess) plan.process.Offline();
   plan.done.store(true, std::memory_order_release);
   return 0;
 }

@@ -24,7 +24,7 @@ using segment::MetricKind;
 
 constexpr uint32_t kHistogramValues = Histogram::kSummaryValues + HistogramGeometry::kBuckets;
 
-const char* StageName(config::Stage s) { return config::kStageNames[static_cast<unsigned>(s)]; }
+using config::StageName;
 
 // Port counters in publish order, with their rte_eth_stats field.
 struct PortStat {

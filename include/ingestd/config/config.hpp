@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ingestd/config/rules.hpp"
+#include "ingestd/config/stage.hpp"
 #include "ingestd/packet/parse.hpp"
 
 namespace ingestd::config {
@@ -137,10 +138,6 @@ struct PortConfig {
 
 /// Device argument keys whose values are file system paths.
 inline constexpr const char* kPathDeviceArgs[] = {"rx_pcap", "tx_pcap", "socket"};
-
-enum class Stage : uint8_t { kRx = 0, kParse, kProcess, kEncode, kTx };
-inline constexpr unsigned kStageCount = 5;
-inline constexpr const char* kStageNames[kStageCount] = {"rx", "parse", "process", "encode", "tx"};
 
 enum class RingPolicy : uint8_t { kDrop, kBackpressure };
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ingestd/config/config.hpp"
+#include "ingestd/config/stage.hpp"
 #include "ingestd/stats/counters.hpp"
 #include "ingestd/stats/segment_writer.hpp"
 

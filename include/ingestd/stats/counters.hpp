@@ -9,7 +9,7 @@
 
 #include <rte_common.h>
 
-#include "ingestd/config/config.hpp"
+#include "ingestd/config/stage.hpp"
 #include "ingestd/packet/verdict.hpp"
 #include "ingestd/stats/histogram.hpp"
 

@@ -5,6 +5,7 @@
 
 #include "config_test_util.hpp"
 #include "ingestd/config/config.hpp"
+#include "ingestd/limits.hpp"
 
 namespace ingestd::config {
 namespace {
@@ -424,6 +425,56 @@ routes:
   EXPECT_EQ(e.column(), 14);
   EXPECT_EQ(e.message(),
             "memory_mb 16 cannot hold the mempool: 8191 mbufs x 2304 bytes need at least 18 MiB");
+}
+
+
+// The RX segment's queue table holds kMaxRxQueuesPerChain queues: a chain polling
+// more is refused when the file is checked, not when the pipeline is built.
+std::string TwoWidePorts(const std::string& chains) {
+  return R"(ports:
+  - name: a
+    device: net_null0
+    rx_queues: 64
+    rx_desc: 64
+  - name: b
+    device: net_null1
+    rx_queues: 64
+    rx_desc: 64
+pipeline:
+  mempool: {mbufs: 65535}
+  chains:
+)" + chains + R"(routes:
+  - from: a
+    to: drop
+  - from: b
+    to: drop
+)";
+}
+
+TEST(ValidateTest, AChainPollsAtMostTheQueuesItsTableHolds) {
+  static_assert(kMaxRxQueuesPerChain == 64);
+  // 64 queues of a, one of b: 65, refused at the entry past the limit.
+  const ConfigError e = OnlyError(TwoWidePorts(R"(    - rx: [a, "b:0"]
+      segments: [{lcore: 1, stages: [rx, parse, process, encode, tx]}]
+    - rx: ["b:1", "b:2", "b:3", "b:4", "b:5", "b:6", "b:7", "b:8", "b:9", "b:10", "b:11", "b:12", "b:13", "b:14",
+           "b:15", "b:16", "b:17", "b:18", "b:19", "b:20", "b:21", "b:22", "b:23", "b:24", "b:25", "b:26", "b:27",
+           "b:28", "b:29", "b:30", "b:31", "b:32", "b:33", "b:34", "b:35", "b:36", "b:37", "b:38", "b:39", "b:40",
+           "b:41", "b:42", "b:43", "b:44", "b:45", "b:46", "b:47", "b:48", "b:49", "b:50", "b:51", "b:52", "b:53",
+           "b:54", "b:55", "b:56", "b:57", "b:58", "b:59", "b:60", "b:61", "b:62", "b:63"]
+      segments: [{lcore: 2, stages: [rx, parse, process, encode, tx]}]
+)"));
+  EXPECT_EQ(e.line(), 13);
+  EXPECT_EQ(e.column(), 15);
+  EXPECT_EQ(e.message(), "chain 0 polls 65 RX queues, more than the 64 one chain can poll");
+  EXPECT_EQ(e.hint(),
+            "split the queues over more chains (a port by queue, e.g. 'name:0'); each chain polls at most 64");
+  EXPECT_EQ(std::string(e.what()).substr(0, 16), "test.yaml:13:15:");
+  // Exactly the limit passes.
+  EXPECT_NO_THROW(Load(TwoWidePorts(R"(    - rx: [a]
+      segments: [{lcore: 1, stages: [rx, parse, process, encode, tx]}]
+    - rx: [b]
+      segments: [{lcore: 2, stages: [rx, parse, process, encode, tx]}]
+)")));
 }
 
 }  // namespace

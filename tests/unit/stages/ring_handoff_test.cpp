@@ -9,8 +9,6 @@
 // inline in its headers and so compiled here (build-tsan selects its C11-atomics
 // variant, whose acquire/release TSan understands). The mempool's shared ring lives
 // in an uninstrumented driver, so the pool hand-back is annotated below.
-#include <sched.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -31,7 +29,6 @@
 #include <gtest/gtest.h>
 
 #include "drop_sink.hpp"
-#include "ingestd/dataplane/eal.hpp"
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/packet/mbuf_meta.hpp"
 #include "ring_link.hpp"
@@ -40,6 +37,7 @@
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
 #endif
+#include "test_eal.hpp"
 
 namespace ingestd::stages {
 namespace {
@@ -63,20 +61,7 @@ unsigned g_consumer_lcore = RTE_MAX_LCORE;
 class EalEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    // Two lcores on the first two CPUs we may use, no hugepages, no PCI.
-    cpu_set_t allowed;
-    ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
-    std::vector<int> cpus;
-    for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; ++c)
-      if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
-    const int second = cpus.size() > 1 ? cpus[1] : cpus[0];  // one CPU: both lcores share it
-    static std::string lcores = "--lcores=0@" + std::to_string(cpus[0]) + ",1@" + std::to_string(second);
-    static std::string prefix = "--file-prefix=ingestd-unit-handoff-" + std::to_string(getpid());
-    static std::vector<std::string> args{"ring_handoff_test", "--no-huge", "--no-pci", "-m", "128", lcores,
-                                         "--no-telemetry", "--log-level=warning", prefix};
-    static std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
+    ASSERT_GE(testing::StartTestEal("handoff", 2), 0);
     g_pool = rte_pktmbuf_pool_create("handoff_pool", 4095, 64, dataplane::MempoolSet::PrivSize(), 256 + 128, 0);
     ASSERT_NE(g_pool, nullptr);
     g_consumer_lcore = rte_get_next_lcore(-1, /*skip_main=*/1, /*wrap=*/0);
@@ -84,9 +69,7 @@ class EalEnvironment : public ::testing::Environment {
   }
   void TearDown() override {
     rte_mempool_free(g_pool);
-    const std::string runtime_dir = rte_eal_get_runtime_dir();
-    rte_eal_cleanup();
-    dataplane::RemoveRuntimeFiles(runtime_dir);
+    testing::StopTestEal();
   }
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
@@ -95,7 +78,8 @@ constexpr uint16_t kFrameLen = 64;
 
 /// What the consumer lcore needs and reports. `go` and `done` carry it across.
 struct Consumer {
-  SegmentPlan plan;
+  RingSource source;
+  stats::LcoreCounters counters;
   uint64_t total = 0;
   uint64_t deadline_tsc = 0;
   std::atomic<bool> go{false};
@@ -111,14 +95,13 @@ struct Consumer {
 int ConsumeLcore(void* arg) {
   Consumer& h = *static_cast<Consumer*>(arg);
   while (!h.go.load(std::memory_order_acquire)) rte_pause();
-  RingReader reader;
   IdleBackoff idle;
   rte_mbuf* pkts[kMaxBurst];
   while (h.received < h.total && rte_rdtsc() < h.deadline_tsc) {
     uint64_t bytes = 0;
-    const uint16_t n = reader.Next(h.plan, pkts, bytes);
+    const uint16_t n = h.source.Next(pkts, bytes);
     if (n == 0) {
-      idle.Idle(h.plan.counters);
+      idle.Idle(h.counters);
       continue;
     }
     idle.Busy();
@@ -151,13 +134,12 @@ TEST(RingHandoff, TwoLcoresHandEveryMbufOverInOrderWithItsBytesAndMetadata) {
   rte_ring* ring = rte_ring_create("handoff_ring", 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
   ASSERT_NE(ring, nullptr);
 
-  SegmentPlan producer;
-  producer.out_ring = ring;
-  producer.out_ring_capacity = rte_ring_get_capacity(ring);
-  producer.ring_policy = config::RingPolicy::kBackpressure;  // lossless: every packet must arrive
+  RingSink producer;
+  producer.Configure(ring, config::RingPolicy::kBackpressure);  // lossless: every packet must arrive
+  stats::LcoreCounters producer_counters;
+  std::atomic<bool> producer_done{false};
   auto consumer = std::make_unique<Consumer>();
-  consumer->plan.in_ring = ring;
-  consumer->plan.burst = 32;
+  consumer->source.Configure(ring, 32, &producer_done);
   consumer->total = kPackets;
   consumer->deadline_tsc = rte_rdtsc() + rte_get_tsc_hz() * 60;  // bounded even if something hangs
   ASSERT_EQ(rte_eal_remote_launch(ConsumeLcore, consumer.get(), g_consumer_lcore), 0);
@@ -175,7 +157,7 @@ TEST(RingHandoff, TwoLcoresHandEveryMbufOverInOrderWithItsBytesAndMetadata) {
         alloc_stalled = true;
         break;
       }
-      idle.Idle(producer.counters);
+      idle.Idle(producer_counters);
       continue;
     }
     idle.Busy();
@@ -189,8 +171,9 @@ TEST(RingHandoff, TwoLcoresHandEveryMbufOverInOrderWithItsBytesAndMetadata) {
       meta.ring_tsc = seq;
       meta.in_port = 7;
     }
-    DropSink drops(producer.counters);
-    EnqueueBurst(producer, pkts, n, producer.counters, drops);
+    DropSink drops(producer_counters);
+    StageContext ctx{producer_counters, drops};
+    producer.Send(pkts, n, ctx);
     sent += n;
   }
   // Bounded: the consumer gives up at its deadline.
@@ -203,16 +186,16 @@ TEST(RingHandoff, TwoLcoresHandEveryMbufOverInOrderWithItsBytesAndMetadata) {
   EXPECT_EQ(consumer->bad_bytes, 0u);
   EXPECT_EQ(consumer->bad_meta, 0u);
   EXPECT_EQ(consumer->byte_count_errors, 0u);
-  EXPECT_EQ(producer.counters.ring_out_pkts.Load(), kPackets);
+  EXPECT_EQ(producer_counters.ring_out_pkts.Load(), kPackets);
   uint64_t dropped = 0;
-  for (const auto& d : producer.counters.drops) dropped += d.Load();
+  for (const auto& d : producer_counters.drops) dropped += d.Load();
   EXPECT_EQ(dropped, 0u) << "backpressure never drops";
   EXPECT_EQ(rte_ring_count(ring), 0u);
   EXPECT_EQ(rte_mempool_in_use_count(g_pool), 0u) << "mbuf leak";
   std::printf("ring hand-off: %llu packets, %llu ring-full events, ring high water %llu\n",
               static_cast<unsigned long long>(consumer->received),
-              static_cast<unsigned long long>(producer.counters.ring_full_events.Load()),
-              static_cast<unsigned long long>(producer.counters.ring_high_water.Load()));
+              static_cast<unsigned long long>(producer_counters.ring_full_events.Load()),
+              static_cast<unsigned long long>(producer_counters.ring_high_water.Load()));
   rte_ring_free(ring);
 }
 

@@ -21,7 +21,7 @@
 #include "ingestd/framegen/frame_builder.hpp"
 #include "ingestd/rules/rule_set.hpp"
 #include "parse_stage.hpp"
-#include "rules_stage.hpp"
+#include "process_stage.hpp"
 
 namespace ingestd::stages {
 namespace {
@@ -86,12 +86,11 @@ class RulesTest : public ::testing::Test {
       for (auto& out : row) out = config::kDropRoute;
     routes_->out[0][0] = 3;
     routes_->out[4][0] = 3;
-    plan_ = std::make_unique<SegmentPlan>();
-    plan_->routes = routes_.get();
-    plan_->clone_pool = clones_;
+    process_ = std::make_unique<ProcessStage>();
+    process_->Configure(routes_.get(), clones_);
     hits_ = std::make_unique<stats::Counter[]>(set_->size());
     active_ = {set_.get(), hits_.get()};
-    plan_->rules.store(&active_);
+    process_->SetRules(&active_);
   }
 
   /// Parses and classifies `frames` (arriving on port 0); returns the packets that
@@ -105,10 +104,10 @@ class RulesTest : public ::testing::Test {
       packet::Meta(pkts[i]).in_port = in_port;
       packet::Meta(pkts[i]).in_queue = 0;
     }
-    uint64_t bytes = 0;
     DropSink drops(counters_);
+    StageContext ctx{counters_, drops};
     uint16_t n = ParseBurst(pkts, static_cast<uint16_t>(frames.size()), drops, parse);
-    n = ProcessBurst(pkts, n, *plan_, drops, counters_, bytes);
+    n = process_->Burst(pkts, n, ctx);
     return {pkts, pkts + n};
   }
 
@@ -130,7 +129,7 @@ class RulesTest : public ::testing::Test {
   config::RuntimeConfig cfg_;
   std::unique_ptr<rules::RuleSet> set_;
   std::unique_ptr<RouteTable> routes_;
-  std::unique_ptr<SegmentPlan> plan_;
+  std::unique_ptr<ProcessStage> process_;
   std::unique_ptr<stats::Counter[]> hits_;
   ActiveRules active_;
   stats::LcoreCounters counters_;

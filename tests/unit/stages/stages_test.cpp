@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Stage burst functions on hand-built bursts: metadata, drops by reason, bounded TX
 // retries, and every mbuf back in its pool afterwards.
-#include <unistd.h>
 
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,12 +17,12 @@
 
 #include "drop_sink.hpp"
 #include "encode_stage.hpp"
-#include "ingestd/dataplane/eal.hpp"
 #include "ingestd/dataplane/mempools.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
 #include "parse_stage.hpp"
-#include "route_stage.hpp"
-#include "tx_stage.hpp"
+#include "process_stage.hpp"
+#include "tx_sink.hpp"
+#include "test_eal.hpp"
 
 namespace ingestd::stages {
 namespace {
@@ -32,22 +32,14 @@ rte_mempool* g_pool = nullptr;
 class EalEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    // No hugepages, no PCI, one lcore: runs on any box, alongside any other run.
-    static std::string prefix = "--file-prefix=ingestd-unit-stages-" + std::to_string(getpid());
-    static std::vector<std::string> args{"stages_test", "--no-huge", "--no-pci", "-m", "128", "-l", "0",
-                                         "--log-level=warning", prefix};
-    static std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    ASSERT_GE(rte_eal_init(static_cast<int>(argv.size()), argv.data()), 0);
+    ASSERT_GE(testing::StartTestEal("stages", 1), 0);
     g_pool = rte_pktmbuf_pool_create("unit_pool", 1023, 0, dataplane::MempoolSet::PrivSize(),
                                      RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     ASSERT_NE(g_pool, nullptr);
   }
   void TearDown() override {
     rte_mempool_free(g_pool);
-    const std::string runtime_dir = rte_eal_get_runtime_dir();
-    rte_eal_cleanup();
-    dataplane::RemoveRuntimeFiles(runtime_dir);
+    testing::StopTestEal();
   }
 };
 const auto* const g_env = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
@@ -102,10 +94,14 @@ TEST_F(StagesTest, RouteSetsOutputPortOrDropsAsRouteDrop) {
     packet::Meta(burst[i]).in_port = 3;
     packet::Meta(burst[i]).in_queue = static_cast<uint16_t>(i % 2);
   }
+  // Without rules or flows the process stage is the port map alone.
+  auto process = std::make_unique<ProcessStage>();
+  process->Configure(&routes, nullptr);
   uint16_t n;
   {
     DropSink drops(counters_);
-    n = RouteBurst(burst, 4, routes, drops);
+    StageContext ctx{counters_, drops};
+    n = process->Burst(burst, 4, ctx);
   }
   ASSERT_EQ(n, 2);
   EXPECT_EQ(packet::Meta(burst[0]).out_port, 7);
@@ -156,12 +152,12 @@ TEST_F(StagesTest, TxRetriesABoundedNumberOfTimesThenCountsTxFull) {
     burst[i] = MbufOf(frames[i]);
     packet::Meta(burst[i]).out_port = static_cast<uint16_t>(port);
   }
-  SegmentPlan* plan = new SegmentPlan();
-  plan->tx_queue = 0;
-  plan->tx_retries = 3;
+  TxSink sink;
+  sink.Configure(/*queue=*/0, /*retries=*/3);
   {
     DropSink drops(counters_);
-    TxBurst(burst, 32, *plan, counters_, drops);
+    StageContext ctx{counters_, drops};
+    sink.Send(burst, 32, ctx);
   }
   EXPECT_EQ(counters_.tx_pkts.Load(), 15u);
   EXPECT_EQ(counters_.tx_bytes.Load(), 15u * 100);
@@ -175,7 +171,6 @@ TEST_F(StagesTest, TxRetriesABoundedNumberOfTimesThenCountsTxFull) {
   for (unsigned i = 0; i < got; ++i)
     EXPECT_EQ(0, std::memcmp(rte_pktmbuf_mtod(sent[i], void*), frames[i].data(), 100)) << "order kept";
   rte_pktmbuf_free_bulk(sent, got);
-  delete plan;
   ASSERT_EQ(rte_eth_dev_stop(id), 0);
   rte_eth_dev_close(id);
   rte_ring_free(rx);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// tx: sends each packet on its output port; what the queue will not take after
-// the retries is dropped as tx_full.
+// tx: the sink of a chain's last segment. Sends each packet on its output port;
+// what the queue will not take after the retries is dropped as tx_full.
 #pragma once
 
 #include <rte_ethdev.h>
 
 #include "drop_sink.hpp"
 #include "ingestd/packet/mbuf_meta.hpp"
+#include "stage_context.hpp"
 
 namespace ingestd::stages {
 
@@ -30,26 +31,39 @@ inline void SendBurst(uint16_t port, uint16_t queue, rte_mbuf** pkts, uint16_t n
   if (calls > 1) c.tx_retries.Add(calls - 1);
 }
 
-/// Sends a burst whose packets may go to different ports: one tx_burst per
-/// output port, in arrival order within each port. Usually one pass.
-inline void TxBurst(rte_mbuf** pkts, uint16_t n, const SegmentPlan& plan, stats::LcoreCounters& c,
-                    DropSink& drops) noexcept {
-  rte_mbuf* group[kMaxBurstOut];
-  while (n > 0) {
-    const uint16_t port = packet::Meta(pkts[0]).out_port;
-    uint16_t same = 0;
-    uint16_t rest = 0;
-    for (uint16_t i = 0; i < n; ++i) {
-      rte_mbuf* m = pkts[i];
-      if (packet::Meta(m).out_port == port) {
-        group[same++] = m;
-      } else {
-        pkts[rest++] = m;
-      }
-    }
-    SendBurst(port, plan.tx_queue, group, same, plan.tx_retries, c, drops);
-    n = rest;
+/// This chain's TX queue on every output port.
+class TxSink {
+ public:
+  void Configure(uint16_t queue, uint16_t retries) noexcept {
+    queue_ = queue;
+    retries_ = retries;
   }
-}
+
+  /// Sends a burst whose packets may go to different ports: one tx_burst per
+  /// output port, in arrival order within each port. Usually one pass.
+  /// Ownership: every mbuf is the PMD's or dropped on return.
+  void Send(rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
+    rte_mbuf* group[kMaxBurstOut];
+    while (n > 0) {
+      const uint16_t port = packet::Meta(pkts[0]).out_port;
+      uint16_t same = 0;
+      uint16_t rest = 0;
+      for (uint16_t i = 0; i < n; ++i) {
+        rte_mbuf* m = pkts[i];
+        if (packet::Meta(m).out_port == port) {
+          group[same++] = m;
+        } else {
+          pkts[rest++] = m;
+        }
+      }
+      SendBurst(port, queue_, group, same, retries_, ctx.counters, ctx.drops);
+      n = rest;
+    }
+  }
+
+ private:
+  uint16_t queue_ = 0;
+  uint16_t retries_ = 4;
+};
 
 }  // namespace ingestd::stages
