@@ -27,18 +27,17 @@ struct LcoreRow {
 
 }  // namespace
 
-json ReportJson(const Snapshot& s) {
+json ReportJson(const Snapshot& s) { return ReportJson(s, ComputeRunTotals(s)); }
+
+json ReportJson(const Snapshot& s, const RunTotals& t) {
   static constexpr std::string_view kPortFields[] = {"rx_packets", "tx_packets", "rx_bytes", "tx_bytes",
                                                      "imissed",    "ierrors",    "oerrors",  "rx_nombuf"};
-  uint64_t rx = 0, tx = 0, dropped = 0, mbufs_in_use = 0, mbufs_total = 0, mbufs_kept = 0;
-  json drops = json::object();
   KeyedRows<json> ports;
   KeyedRows<LcoreRow> lcores;
   KeyedRows<json> stages;
   KeyedRows<json> rings;
   json latency = json::array();
   json alloc_histograms = json::array();
-  uint64_t mbufs_taken = 0, clones = 0, heap_allocs = 0, heap_bytes = 0, bytes_copied = 0;
   json rules_json = json::array();
   json reloads_json = json::object();
   json flow_export_json = json::object();
@@ -80,13 +79,6 @@ json ReportJson(const Snapshot& s) {
     if (m.group == "lcore") {
       LcoreRow& r = lcore_row(m);
       r.counters[m.name] = v;
-      if (m.name == "rx_pkts") rx += v;
-      else if (m.name == "tx_pkts") tx += v;
-      else if (m.name == "mbufs_taken") mbufs_taken += v;
-      else if (m.name == "clones") clones += v;
-      else if (m.name == "heap_allocs") heap_allocs += v;
-      else if (m.name == "heap_bytes") heap_bytes += v;
-      else if (m.name == "bytes_copied") bytes_copied += v;
     } else if (m.group == "rule") {
       rules_json.push_back({{"rule", m.Label("rule")}, {"hits", v}});
     } else if (m.group == "flow_export") {
@@ -99,8 +91,6 @@ json ReportJson(const Snapshot& s) {
       reloads_json[m.name == "rules_generation" ? "generation" : m.name == "rules_reloads" ? "applied" : "refused"] = v;
     } else if (m.group == "drops") {
       const std::string reason(m.Label("reason"));
-      dropped += v;
-      drops[reason] = drops.value(reason, uint64_t{0}) + v;
       LcoreRow& r = lcore_row(m);
       if (v != 0) r.drops[reason] = r.drops.value(reason, uint64_t{0}) + v;
     } else if (m.group == "port") {
@@ -115,10 +105,6 @@ json ReportJson(const Snapshot& s) {
         it = queues.end() - 1;
       }
       SetField(*it, m.name, v);
-    } else if (m.group == "mempool") {
-      if (m.name == "mbufs_in_use") mbufs_in_use += v;
-      else if (m.name == "mbufs_total") mbufs_total += v;
-      else if (m.name == "mbufs_kept_by_devices") mbufs_kept += v;
     } else if (m.group == "stage") {
       json& r = stages.At(Key(m, {"lcore", "chain", "stage"}));
       if (r.is_null()) {
@@ -160,9 +146,9 @@ json ReportJson(const Snapshot& s) {
        {{"name", s.instance}, {"pid", s.writer_pid}, {"state", LivenessName(s.liveness)},
         {"publishes", s.publishes}, {"tsc_hz", s.tsc_hz}, {"period_ms", period}}},
       {"totals",
-       {{"rx_packets", rx}, {"tx_packets", tx}, {"dropped", dropped}, {"drops", drops},
-        {"mbufs_in_use", mbufs_in_use}, {"mbufs_total", mbufs_total}, {"mbufs_kept_by_devices", mbufs_kept},
-        {"clones", clones}, {"conserved", rx + clones == tx + dropped}}},
+       {{"rx_packets", t.rx_packets}, {"tx_packets", t.tx_packets}, {"dropped", t.dropped}, {"drops", t.drops},
+        {"mbufs_in_use", t.mbufs_in_use}, {"mbufs_total", t.mbufs_total},
+        {"mbufs_kept_by_devices", t.mbufs_kept_by_devices}, {"clones", t.clones}, {"conserved", t.Conserved()}}},
       {"ports", ports_json},
       {"lcores", lcores_json},
       {"stages", stages_json},
@@ -172,9 +158,9 @@ json ReportJson(const Snapshot& s) {
       {"flow_export", flow_export_json},
       {"latency", latency},
       {"allocation",
-       {{"packets", rx}, {"mbufs_per_packet", Ratio(mbufs_taken, rx)},
-        {"heap_allocs_per_packet", Ratio(heap_allocs, rx)}, {"heap_bytes_per_packet", Ratio(heap_bytes, rx)},
-        {"bytes_copied_per_packet", Ratio(bytes_copied, rx)}, {"histogram", alloc_histograms}}},
+       {{"packets", t.rx_packets}, {"mbufs_per_packet", t.PerPacket(t.mbufs_taken)},
+        {"heap_allocs_per_packet", t.PerPacket(t.heap_allocs)}, {"heap_bytes_per_packet", t.PerPacket(t.heap_bytes)},
+        {"bytes_copied_per_packet", t.PerPacket(t.bytes_copied)}, {"histogram", alloc_histograms}}},
   };
 }
 

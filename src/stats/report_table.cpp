@@ -17,12 +17,12 @@ using segment::MetricKind;
 using namespace report;
 
 std::string ReportTable(const Snapshot& s) {
-  const json j = ReportJson(s);
+  const RunTotals t = ComputeRunTotals(s);
+  const json j = ReportJson(s, t);
   std::string out = InstanceLine(s);
-  const json& t = j["totals"];
-  const uint64_t rx = t["rx_packets"].get<uint64_t>();
-  const uint64_t tx = t["tx_packets"].get<uint64_t>();
-  const uint64_t dropped = t["dropped"].get<uint64_t>();
+  const uint64_t rx = t.rx_packets;
+  const uint64_t tx = t.tx_packets;
+  const uint64_t dropped = t.dropped;
   // While running, packets between RX and TX are in rings and bursts; once stopped, none may be.
   const std::string balance =
       rx == tx + dropped ? "rx = tx + dropped"
@@ -31,7 +31,7 @@ std::string ReportTable(const Snapshot& s) {
                         s.liveness == Liveness::kStopped ? "unaccounted for: rx > tx + dropped" : "in flight")
           : fmt::format("{} more out than in: rx < tx + dropped", tx + dropped - rx);
   out += fmt::format("packets  rx {}  tx {}  dropped {}  ({})  mbufs in use {} of {}\n", rx, tx, dropped, balance,
-                     t["mbufs_in_use"].get<uint64_t>(), t["mbufs_total"].get<uint64_t>());
+                     t.mbufs_in_use, t.mbufs_total);
 
   TextTable ports({"port", "rx pkts", "rx bytes", "tx pkts", "tx bytes", "imissed", "ierrors", "oerrors", "rx_nombuf",
                    "link", "link downs"}, 1);
@@ -103,8 +103,8 @@ std::string ReportTable(const Snapshot& s) {
   out += pools.Render("mempools");
 
   TextTable drops({"reason", "packets"}, 1);
-  for (const auto& [reason, n] : j["totals"]["drops"].items())
-    if (n.get<uint64_t>() != 0) drops.Row({reason, Text(n)});
+  for (const auto& [reason, n] : t.drops)
+    if (n != 0) drops.Row({reason, std::to_string(n)});
   out += drops.Render("drops by reason");
 
   TextTable latency({"metric", "labels", "count", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs", "mean µs"}, 2);
@@ -117,13 +117,11 @@ std::string ReportTable(const Snapshot& s) {
   }
   out += latency.Render("latency");
 
-  const json& a = j["allocation"];
-  if (a["packets"].get<uint64_t>() != 0 || !a["histogram"].empty()) {
+  if (t.rx_packets != 0 || !j["allocation"]["histogram"].empty()) {
     out += fmt::format("\nallocation per packet ({} packets)\n  mbufs {:.3f}  heap allocs {:.3f}  heap bytes {:.1f}  "
                        "bytes copied {:.1f}\n",
-                       a["packets"].get<uint64_t>(), a["mbufs_per_packet"].get<double>(),
-                       a["heap_allocs_per_packet"].get<double>(), a["heap_bytes_per_packet"].get<double>(),
-                       a["bytes_copied_per_packet"].get<double>());
+                       t.rx_packets, t.PerPacket(t.mbufs_taken), t.PerPacket(t.heap_allocs),
+                       t.PerPacket(t.heap_bytes), t.PerPacket(t.bytes_copied));
     TextTable hist({"histogram", "labels", "count", "p50", "p99", "max", "mean"}, 2);
     for (const Metric& m : s.metrics) {
       if (m.group != "allocation" || IsScalar(m)) continue;
