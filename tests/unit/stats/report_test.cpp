@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Reports from real segments: final-stats JSON, Prometheus text, percentiles, rates, the CLI.
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -876,24 +877,38 @@ TEST_F(Cli, GoodSegmentPrintsTheTable) {
 TEST_F(Cli, WatchPrintsRatesWhileTheWriterPublishes) {
   const std::string instance = UniqueInstance();
   ShmGuard guard{instance};
+  int ready[2], stop[2];
+  ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(stop), 0);
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
+    close(ready[0]);
+    close(stop[1]);
     FakeWriter f = IngestdCatalogue();
     SegmentWriter w;
     if (!f.Start(w, instance, 20'000'000).empty()) _exit(2);
-    for (uint64_t i = 0; i < 500; ++i) {  // at most 10 s
+    (void)!write(ready[1], "r", 1);
+    // A writer publishing every period (20 ms) until the test closes the stop pipe; at most 10 s.
+    pollfd until_stopped{stop[0], POLLIN, 0};
+    for (uint64_t i = 1; i < 500 && poll(&until_stopped, 1, 20) == 0; ++i) {
       f.Set("lcore", "rx_pkts", kL1, i * 100);
       w.Publish(f.values());
-      usleep(20'000);
     }
     w.MarkStopped();
     _exit(0);
   }
-  usleep(100'000);
-  const RunResult watch = RunCli("--instance " + instance + " --watch 0.2 --count 3");
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
+  close(ready[1]);
+  close(stop[0]);
+  char published = 0;
+  const bool up = read(ready[0], &published, 1) == 1;  // the first publish is in the segment
+  close(ready[0]);
+  const RunResult watch = up ? RunCli("--instance " + instance + " --watch 0.2 --count 3") : RunResult{};
+  close(stop[1]);  // the writer's poll wakes: it marks the segment stopped and exits
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(up) << "the writer never published";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the writer could not create its segment";
   EXPECT_EQ(watch.exit, 0) << watch.out;
   size_t screens = 0;
   for (size_t at = 0; (at = watch.out.find("rates over", at)) != std::string::npos; ++at) ++screens;
