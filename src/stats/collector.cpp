@@ -98,16 +98,11 @@ std::vector<std::string> StatsCollector::ReplaceRules(std::vector<std::string> n
 
 void StatsCollector::SetFlowExport(uint64_t records, uint64_t messages, uint64_t send_errors,
                                    uint64_t template_messages) {
-  flow_export_values_[0] = records;
-  flow_export_values_[1] = messages;
-  flow_export_values_[2] = send_errors;
-  flow_export_values_[3] = template_messages;
+  flow_export_ = {records, messages, send_errors, template_messages};
 }
 
 void StatsCollector::SetRuleReloads(uint64_t generation, uint64_t reloads, uint64_t failures) {
-  reload_values_[0] = generation;
-  reload_values_[1] = reloads;
-  reload_values_[2] = failures;
+  reloads_ = {generation, reloads, failures};
 }
 
 void StatsCollector::RegisterLcore(const LcoreSource& l) {
@@ -203,20 +198,31 @@ std::string StatsCollector::Start(const std::string& instance, uint64_t period_n
   for (size_t i = 0; i < rule_names_.size(); ++i)
     r.Add(MetricKind::kCounter, "rule", "rule_hits", "rule=" + rule_names_[i], "packets",
           "packets the rule matched first", &rule_listed_hits_[i]);
-  r.Add(MetricKind::kGauge, "rules", "rules_generation", "", "", "rule sets in force so far: 1 + reloads applied",
-        &reload_values_[0]);
-  r.Add(MetricKind::kCounter, "rules", "rules_reloads", "", "events", "rule reloads applied (SIGHUP, /ingestd/reload)",
-        &reload_values_[1]);
-  r.Add(MetricKind::kCounter, "rules", "rules_reload_failures", "", "events",
-        "rule reloads refused (errors in the file): the rules in force stayed", &reload_values_[2]);
-  r.Add(MetricKind::kCounter, "flow_export", "flow_records_exported", "", "flows",
-        "flow records written to the collector and/or the JSON Lines file", &flow_export_values_[0]);
-  r.Add(MetricKind::kCounter, "flow_export", "ipfix_messages_sent", "", "messages", "IPFIX messages sent over UDP",
-        &flow_export_values_[1]);
-  r.Add(MetricKind::kCounter, "flow_export", "ipfix_send_errors", "", "messages",
-        "IPFIX messages the socket refused (e.g. no collector listening)", &flow_export_values_[2]);
-  r.Add(MetricKind::kCounter, "flow_export", "ipfix_template_messages_sent", "", "messages",
-        "IPFIX messages sent carrying the templates: the first, then every refresh", &flow_export_values_[3]);
+  // Figures the control thread hands over (SetRuleReloads, SetFlowExport): unlabelled scalars.
+  const struct {
+    MetricKind kind;
+    const char* group;
+    const char* name;
+    const char* unit;
+    const char* help;
+    const uint64_t* source;
+  } handed_over[] = {
+      {MetricKind::kGauge, "rules", "rules_generation", "", "rule sets in force so far: 1 + reloads applied",
+       &reloads_.generation},
+      {MetricKind::kCounter, "rules", "rules_reloads", "events", "rule reloads applied (SIGHUP, /ingestd/reload)",
+       &reloads_.applied},
+      {MetricKind::kCounter, "rules", "rules_reload_failures", "events",
+       "rule reloads refused (errors in the file): the rules in force stayed", &reloads_.refused},
+      {MetricKind::kCounter, "flow_export", "flow_records_exported", "flows",
+       "flow records written to the collector and/or the JSON Lines file", &flow_export_.records},
+      {MetricKind::kCounter, "flow_export", "ipfix_messages_sent", "messages", "IPFIX messages sent over UDP",
+       &flow_export_.messages},
+      {MetricKind::kCounter, "flow_export", "ipfix_send_errors", "messages",
+       "IPFIX messages the socket refused (e.g. no collector listening)", &flow_export_.send_errors},
+      {MetricKind::kCounter, "flow_export", "ipfix_template_messages_sent", "messages",
+       "IPFIX messages sent carrying the templates: the first, then every refresh", &flow_export_.template_messages},
+  };
+  for (const auto& m : handed_over) r.Add(m.kind, m.group, m.name, "", m.unit, m.help, m.source);
   values_.assign(r.value_count(), 0);
   return writer_.Create(instance, r.table(), rte_get_tsc_hz(), period_ns, gid);
 }

@@ -1,32 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Run totals from a snapshot: which metric adds to which field, in one table.
+// Run totals from a snapshot: one pass over its scalars.
 #include "ingestd/stats/run_totals.hpp"
 
-#include <string_view>
-
 namespace ingestd::stats {
-namespace {
-
-struct TotalSource {
-  std::string_view group;
-  std::string_view name;
-  uint64_t RunTotals::*field;
-};
-constexpr TotalSource kTotalSources[] = {
-    {"lcore", "rx_pkts", &RunTotals::rx_packets},
-    {"lcore", "tx_pkts", &RunTotals::tx_packets},
-    {"lcore", "clones", &RunTotals::clones},
-    {"lcore", "mbufs_taken", &RunTotals::mbufs_taken},
-    {"lcore", "heap_allocs", &RunTotals::heap_allocs},
-    {"lcore", "heap_bytes", &RunTotals::heap_bytes},
-    {"lcore", "bytes_copied", &RunTotals::bytes_copied},
-    {"mempool", "mbufs_in_use", &RunTotals::mbufs_in_use},
-    {"mempool", "mbufs_total", &RunTotals::mbufs_total},
-    {"mempool", "mbufs_kept_by_devices", &RunTotals::mbufs_kept_by_devices},
-};
-
-}  // namespace
-
 RunTotals ComputeRunTotals(const Snapshot& s) {
   RunTotals t;
   for (const Metric& m : s.metrics) {
@@ -37,7 +13,7 @@ RunTotals ComputeRunTotals(const Snapshot& s) {
       t.drops[std::string(m.Label("reason"))] += v;
       continue;
     }
-    for (const TotalSource& src : kTotalSources)
+    for (const RunTotalSource& src : kRunTotalSources)
       if (m.group == src.group && m.name == src.name) t.*src.field += v;
   }
   return t;

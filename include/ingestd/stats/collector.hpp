@@ -136,8 +136,12 @@ class StatsCollector {
   std::vector<std::string> current_rules_;   // the set in force
   std::vector<int> current_slot_;            // its rule r -> listed index, or -1
   std::vector<const Counter*> rule_hits_;    // the set in force: one array per process lcore
-  uint64_t reload_values_[3] = {0, 0, 0};
-  uint64_t flow_export_values_[4] = {0, 0, 0, 0};
+  struct {
+    uint64_t generation = 0, applied = 0, refused = 0;
+  } reloads_;
+  struct {
+    uint64_t records = 0, messages = 0, send_errors = 0, template_messages = 0;
+  } flow_export_;
   MetricRegistry registry_;       // filled once in Start: sources are not added or moved after
   std::vector<uint64_t> values_;  // sized once in Start: publishing allocates nothing
   bool ports_frozen_ = false;

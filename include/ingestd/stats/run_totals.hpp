@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "ingestd/stats/segment_reader.hpp"
 
@@ -41,7 +42,27 @@ struct RunTotals {
   }
 };
 
-/// The totals of `s`, from its metrics' groups and names (the catalogue in docs/metrics.md).
+/// Which metrics add up to which field: every scalar of `group` named `name`, whatever
+/// its labels (the catalogue in docs/metrics.md). Drops are summed apart, by reason.
+struct RunTotalSource {
+  std::string_view group;
+  std::string_view name;
+  uint64_t RunTotals::*field;
+};
+inline constexpr RunTotalSource kRunTotalSources[] = {
+    {"lcore", "rx_pkts", &RunTotals::rx_packets},
+    {"lcore", "tx_pkts", &RunTotals::tx_packets},
+    {"lcore", "clones", &RunTotals::clones},
+    {"lcore", "mbufs_taken", &RunTotals::mbufs_taken},
+    {"lcore", "heap_allocs", &RunTotals::heap_allocs},
+    {"lcore", "heap_bytes", &RunTotals::heap_bytes},
+    {"lcore", "bytes_copied", &RunTotals::bytes_copied},
+    {"mempool", "mbufs_in_use", &RunTotals::mbufs_in_use},
+    {"mempool", "mbufs_total", &RunTotals::mbufs_total},
+    {"mempool", "mbufs_kept_by_devices", &RunTotals::mbufs_kept_by_devices},
+};
+
+/// The totals of `s`: kRunTotalSources, plus every "drops" counter.
 RunTotals ComputeRunTotals(const Snapshot& s);
 
 }  // namespace ingestd::stats

@@ -2,7 +2,9 @@
 // Run totals: each field sums its own metrics over lcores and pools, and nothing else.
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -22,25 +24,10 @@ using Places = std::array<const char*, 2>;
 constexpr Places kLcores = {"lcore=1,chain=0,stages=rx..parse", "lcore=2,chain=0,stages=route..tx"};
 constexpr Places kPools = {"mempool=ingestd_pkt_s0,socket=0", "mempool=ingestd_clone_s0,socket=0"};
 
-struct Field {
-  const char* group;
-  const char* name;
-  uint64_t RunTotals::*field;
-  bool lcore() const { return std::string(group) == "lcore"; }
-  const Places& places() const { return lcore() ? kLcores : kPools; }
-};
-constexpr Field kFields[] = {
-    {"lcore", "rx_pkts", &RunTotals::rx_packets},
-    {"lcore", "tx_pkts", &RunTotals::tx_packets},
-    {"lcore", "clones", &RunTotals::clones},
-    {"lcore", "mbufs_taken", &RunTotals::mbufs_taken},
-    {"lcore", "heap_allocs", &RunTotals::heap_allocs},
-    {"lcore", "heap_bytes", &RunTotals::heap_bytes},
-    {"lcore", "bytes_copied", &RunTotals::bytes_copied},
-    {"mempool", "mbufs_in_use", &RunTotals::mbufs_in_use},
-    {"mempool", "mbufs_total", &RunTotals::mbufs_total},
-    {"mempool", "mbufs_kept_by_devices", &RunTotals::mbufs_kept_by_devices},
-};
+/// Where a total's metric lives: on each of two lcores, or in each of two pools.
+const Places& PlacesOf(const RunTotalSource& src) { return src.group == "lcore" ? kLcores : kPools; }
+
+std::string Str(std::string_view v) { return std::string(v); }
 
 std::string DropLabels(unsigned lcore, const char* reason) {
   return fmt::format("lcore={},chain=0,reason={}", lcore, reason);
@@ -49,10 +36,10 @@ std::string DropLabels(unsigned lcore, const char* reason) {
 /// Every metric a total reads, on two lcores and two pools, plus look-alikes no total may read.
 FakeWriter Catalogue() {
   FakeWriter f;
-  for (const Field& fld : kFields)
-    for (const char* l : fld.places()) {
-      if (fld.lcore()) f.Counter(fld.group, fld.name, l);
-      else f.Gauge(fld.group, fld.name, l, "mbufs");
+  for (const RunTotalSource& src : kRunTotalSources)
+    for (const char* l : PlacesOf(src)) {
+      if (src.group == "lcore") f.Counter(Str(src.group), Str(src.name), l);
+      else f.Gauge(Str(src.group), Str(src.name), l, "mbufs");
     }
   for (unsigned lcore : {1u, 2u})
     for (const char* reason : {"route_drop", "malformed:truncated_vlan"})
@@ -79,7 +66,7 @@ RunTotals TotalsOf(FakeWriter& f) {
 TEST(RunTotals, AnEmptyRunIsAllZeroConservedAndLeakFree) {
   FakeWriter f = Catalogue();
   const RunTotals t = TotalsOf(f);
-  for (const Field& fld : kFields) EXPECT_EQ(t.*fld.field, 0u) << fld.name;
+  for (const RunTotalSource& src : kRunTotalSources) EXPECT_EQ(t.*src.field, 0u) << src.name;
   EXPECT_EQ(t.dropped, 0u);
   EXPECT_EQ(t.drops.size(), 2u) << "reasons are listed with zero counts";
   EXPECT_TRUE(t.Conserved());
@@ -87,14 +74,27 @@ TEST(RunTotals, AnEmptyRunIsAllZeroConservedAndLeakFree) {
   EXPECT_EQ(t.PerPacket(5), 0) << "no packets: 0, not NaN";
 }
 
+TEST(RunTotals, EveryCountedFieldHasOneSource) {
+  const uint64_t RunTotals::*fields[] = {&RunTotals::rx_packets,  &RunTotals::tx_packets,   &RunTotals::clones,
+                                         &RunTotals::mbufs_taken, &RunTotals::heap_allocs,  &RunTotals::heap_bytes,
+                                         &RunTotals::bytes_copied, &RunTotals::mbufs_in_use, &RunTotals::mbufs_total,
+                                         &RunTotals::mbufs_kept_by_devices};
+  for (const auto field : fields) {
+    unsigned sources = 0;
+    for (const RunTotalSource& src : kRunTotalSources) sources += src.field == field;
+    EXPECT_EQ(sources, 1u);
+  }
+  EXPECT_EQ(std::size(kRunTotalSources), std::size(fields));
+}
+
 // Each field in turn: its metric on both lcores (or pools) set, every other metric zero.
 TEST(RunTotals, EachFieldSumsItsOwnMetricAndNoOther) {
-  for (const Field& moved : kFields) {
+  for (const RunTotalSource& moved : kRunTotalSources) {
     FakeWriter f = Catalogue();
-    f.Set(moved.group, moved.name, moved.places()[0], 1000);
-    f.Set(moved.group, moved.name, moved.places()[1], 234);
+    f.Set(Str(moved.group), Str(moved.name), PlacesOf(moved)[0], 1000);
+    f.Set(Str(moved.group), Str(moved.name), PlacesOf(moved)[1], 234);
     const RunTotals t = TotalsOf(f);
-    for (const Field& other : kFields)
+    for (const RunTotalSource& other : kRunTotalSources)
       EXPECT_EQ(t.*other.field, &other == &moved ? 1234u : 0u) << moved.name << " set, " << other.name << " read";
     EXPECT_EQ(t.dropped, 0u) << moved.name;
   }
@@ -110,7 +110,7 @@ TEST(RunTotals, LookAlikeMetricsAddToNoTotal) {
   h.Record(64);
   f.SetHist("allocation", "heap_bytes_per_packet", "lcore=1,chain=0", h);
   const RunTotals t = TotalsOf(f);
-  for (const Field& fld : kFields) EXPECT_EQ(t.*fld.field, 0u) << fld.name;
+  for (const RunTotalSource& src : kRunTotalSources) EXPECT_EQ(t.*src.field, 0u) << src.name;
   EXPECT_EQ(t.dropped, 0u);
 }
 
@@ -123,7 +123,7 @@ TEST(RunTotals, DropsSumByReasonOverLcores) {
   EXPECT_EQ(t.dropped, 12u);
   EXPECT_EQ(t.drops.at("route_drop"), 5u);
   EXPECT_EQ(t.drops.at("malformed:truncated_vlan"), 7u);
-  for (const Field& fld : kFields) EXPECT_EQ(t.*fld.field, 0u) << fld.name;
+  for (const RunTotalSource& src : kRunTotalSources) EXPECT_EQ(t.*src.field, 0u) << src.name;
 }
 
 TEST(RunTotals, ConservationCountsMirrorCopiesAsArrivals) {
