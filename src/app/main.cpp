@@ -39,6 +39,7 @@
 #include "ingestd/stages/pipeline.hpp"
 #include "ingestd/stats/collector.hpp"
 #include "ingestd/stats/report.hpp"
+#include "ingestd/stats/run_totals.hpp"
 #include "ingestd/stats/segment_reader.hpp"
 #include "dpdk_log.hpp"
 #include "options.hpp"
@@ -64,12 +65,11 @@ int Fail(const std::string& message, int code = kExitRuntime) {
 
 /// The lines ingestd prints at exit: totals, drops by reason, ports, and the
 /// two checks that decide the exit status. `ingest-stats` shows the rest.
-std::string Summary(const nlohmann::json& report) {
-  const nlohmann::json& t = report.at("totals");
-  std::string out = fmt::format("packets: {} received, {} transmitted, {} dropped\n", t.at("rx_packets").dump(),
-                                t.at("tx_packets").dump(), t.at("dropped").dump());
-  for (const auto& [reason, n] : t.at("drops").items())
-    if (n != 0) out += fmt::format("  drop {:<36} {}\n", reason, n.dump());
+std::string Summary(const stats::RunTotals& t, const nlohmann::json& report) {
+  std::string out = fmt::format("packets: {} received, {} transmitted, {} dropped\n", t.rx_packets, t.tx_packets,
+                                t.dropped);
+  for (const auto& [reason, n] : t.drops)
+    if (n != 0) out += fmt::format("  drop {:<36} {}\n", reason, n);
   for (const nlohmann::json& p : report.at("ports")) {
     const uint64_t downs = p.value("link_down_events", uint64_t{0});
     out += fmt::format("port {:<12} rx {} pkts {} B, tx {} pkts {} B, imissed {}, rx_nombuf {}, errors {}/{}{}\n",
@@ -78,19 +78,16 @@ std::string Summary(const nlohmann::json& report) {
                        p.at("rx_nombuf").dump(), p.at("ierrors").dump(), p.at("oerrors").dump(),
                        downs != 0 ? fmt::format(", link went down {} time(s)", downs) : "");
   }
-  const bool conserved = t.at("conserved").get<bool>();
-  const uint64_t clones = t.value("clones", uint64_t{0});
-  out += fmt::format("conservation: received {}{} = transmitted {} + dropped {}: {}\n", t.at("rx_packets").dump(),
-                     clones != 0 ? fmt::format(" + mirror copies {}", clones) : "", t.at("tx_packets").dump(),
-                     t.at("dropped").dump(), conserved ? "holds" : "VIOLATED");
+  out += fmt::format("conservation: received {}{} = transmitted {} + dropped {}: {}\n", t.rx_packets,
+                     t.clones != 0 ? fmt::format(" + mirror copies {}", t.clones) : "", t.tx_packets, t.dropped,
+                     t.Conserved() ? "holds" : "VIOLATED");
   for (const nlohmann::json& r : report.at("rules"))
     out += fmt::format("  rule {:<36} {} hits\n", r.at("rule").get<std::string>(), r.at("hits").dump());
-  const uint64_t in_use = t.at("mbufs_in_use").get<uint64_t>();
-  const uint64_t kept = t.value("mbufs_kept_by_devices", uint64_t{0});
   std::string note;
-  if (in_use > kept) note = " (LEAK)";
-  else if (kept != 0) note = fmt::format(" (kept by devices past close: {}; none lost by ingestd)", kept);
-  out += fmt::format("mbufs in use at exit: {} of {}{}\n", in_use, t.at("mbufs_total").dump(), note);
+  if (t.MbufsLeaked() != 0) note = " (LEAK)";
+  else if (t.mbufs_kept_by_devices != 0)
+    note = fmt::format(" (kept by devices past close: {}; none lost by ingestd)", t.mbufs_kept_by_devices);
+  out += fmt::format("mbufs in use at exit: {} of {}{}\n", t.mbufs_in_use, t.mbufs_total, note);
   return out;
 }
 
@@ -385,8 +382,9 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   stats::Snapshot snapshot;
   if (stats::ReadError err = stats::ReadSnapshotOfInstance(instance, snapshot))
     return Fail("cannot read back the final stats: " + err.message);
-  nlohmann::json report = stats::ReportJson(snapshot);
-  std::printf("%s", Summary(report).c_str());
+  const stats::RunTotals totals = stats::ComputeRunTotals(snapshot);
+  nlohmann::json report = stats::ReportJson(snapshot, totals);
+  std::printf("%s", Summary(totals, report).c_str());
 #ifdef INGESTD_FAULT_INJECTION
   report["faults"] = injector.Report();
   std::fprintf(stderr, "%s", injector.Summary().c_str());
@@ -397,12 +395,9 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
       return Fail(err);
     std::printf("final stats: %s\n", opt.final_stats_path->c_str());
   }
-  const nlohmann::json& totals = report.at("totals");
   int rc = kExitOk;
-  const uint64_t in_use = totals.at("mbufs_in_use").get<uint64_t>();
-  const uint64_t kept = totals.value("mbufs_kept_by_devices", uint64_t{0});
-  if (in_use > kept) rc = Fail(fmt::format("{} mbufs leaked", in_use - kept));
-  if (!totals.at("conserved").get<bool>()) rc = Fail("packet conservation violated: a packet was lost without a count");
+  if (totals.MbufsLeaked() != 0) rc = Fail(fmt::format("{} mbufs leaked", totals.MbufsLeaked()));
+  if (!totals.Conserved()) rc = Fail("packet conservation violated: a packet was lost without a count");
   return rc;
 }
 

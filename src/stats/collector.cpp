@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// Sampling sources into the segment's values, in the order their metrics were registered.
+// Registers every source's metrics once, with the source; refreshes the figures it keeps before each publish.
 #include "ingestd/stats/collector.hpp"
 
 #include <net/if.h>
@@ -22,8 +22,6 @@ namespace {
 
 using segment::MetricKind;
 
-constexpr uint32_t kHistogramValues = Histogram::kSummaryValues + HistogramGeometry::kBuckets;
-
 using config::StageName;
 
 // Port counters in publish order, with their rte_eth_stats field.
@@ -42,10 +40,6 @@ constexpr PortStat kPortStats[] = {
     {"oerrors", "failed transmissions", &rte_eth_stats::oerrors},
     {"rx_nombuf", "RX mbuf allocation failures", &rte_eth_stats::rx_nombuf},
 };
-
-void CopyHistogram(const Histogram& h, std::vector<uint64_t>& values, uint32_t at) {
-  h.CopyTo(std::span<uint64_t>(values.data() + at, kHistogramValues));
-}
 
 }  // namespace
 
@@ -104,156 +98,139 @@ std::vector<std::string> StatsCollector::ReplaceRules(std::vector<std::string> n
 
 void StatsCollector::SetFlowExport(uint64_t records, uint64_t messages, uint64_t send_errors,
                                    uint64_t template_messages) {
-  flow_export_values_[0] = records;
-  flow_export_values_[1] = messages;
-  flow_export_values_[2] = send_errors;
-  flow_export_values_[3] = template_messages;
+  flow_export_ = {records, messages, send_errors, template_messages};
 }
 
 void StatsCollector::SetRuleReloads(uint64_t generation, uint64_t reloads, uint64_t failures) {
-  reload_values_[0] = generation;
-  reload_values_[1] = reloads;
-  reload_values_[2] = failures;
+  reloads_ = {generation, reloads, failures};
+}
+
+void StatsCollector::RegisterLcore(const LcoreSource& l) {
+  const std::string stages = l.first == l.last ? StageName(l.first)
+                                               : fmt::format("{}..{}", StageName(l.first), StageName(l.last));
+  const std::string who = fmt::format("lcore={},chain={}", l.lcore, l.chain);
+  MetricRegistry& r = registry_;
+  for (const CounterInfo& info : kLcoreCounterInfo)
+    r.Add(MetricKind::kCounter, "lcore", std::string(info.name), who + ",stages=" + stages, std::string(info.unit),
+          std::string(info.description), &(l.c->*info.member));
+  for (unsigned s = 1; s < kDropSlots; ++s)
+    r.Add(MetricKind::kCounter, "drops", "drops", who + ",reason=" + DropSlotName(s), "packets",
+          "packets freed without leaving, by reason", &l.c->drops[s]);
+  for (auto s = static_cast<unsigned>(l.first); s <= static_cast<unsigned>(l.last); ++s) {
+    const std::string labels = who + ",stage=" + config::kStageNames[s];
+    const StageCounters& sc = l.c->stages[s];
+    r.Add(MetricKind::kCounter, "stage", "stage_pkts", labels, "packets", "packets into the stage", &sc.pkts);
+    r.Add(MetricKind::kCounter, "stage", "stage_bytes", labels, "bytes", "bytes into the stage", &sc.bytes);
+    r.Add(MetricKind::kCounter, "stage", "stage_bursts", labels, "bursts", "bursts into the stage", &sc.bursts);
+    r.Add(MetricKind::kCounter, "stage", "stage_timed_pkts", labels, "packets", "packets of the timed bursts",
+          &sc.timed_pkts);
+    r.Add(MetricKind::kCounter, "stage", "stage_cycles", labels, "cycles",
+          "TSC cycles in the stage during timed bursts", &sc.cycles);
+    r.AddHistogram("latency", "stage_service", labels, "tsc", "service time per packet, amortised over a timed burst",
+                   &l.c->stage_service[s]);
+  }
+  if (l.first != config::Stage::kRx)
+    r.AddHistogram("latency", "ring_wait", who, "tsc", "time waiting in the ring to this lcore", &l.c->ring_wait);
+  if (l.last == config::Stage::kTx)
+    r.AddHistogram("latency", "e2e", who, "tsc", "RX to TX, per packet", &l.c->e2e);
+  r.AddHistogram("allocation", "heap_bytes_per_packet", who, "bytes", "heap bytes a burst allocated per packet",
+                 &l.c->heap_bytes_per_packet);
+}
+
+void StatsCollector::RegisterPort(PortSource& p) {
+  const std::string labels = "port=" + p.name;
+  MetricRegistry& r = registry_;
+  static_assert(std::size(kPortStats) == PortSource::kStats);
+  for (unsigned i = 0; i < PortSource::kStats; ++i)
+    r.Add(MetricKind::kCounter, "port", kPortStats[i].name, labels, "", kPortStats[i].help, &p.stats[i]);
+  r.Add(MetricKind::kGauge, "port", "link_up", labels, "", "1 while the device reports its link up", &p.link_up_value);
+  r.Add(MetricKind::kCounter, "port", "link_down_events", labels, "events",
+        "link up-to-down changes seen by the stats thread (sampled once per period)", &p.link_down_events);
+  // Per-queue figures: how RSS (or the kernel's fanout) spread the traffic.
+  rte_eth_dev_info info{};
+  if (rte_eth_dev_info_get(p.port_id, &info) == 0) {
+    p.rx_queues = std::min<uint16_t>(info.nb_rx_queues, RTE_ETHDEV_QUEUE_STAT_CNTRS);
+    p.if_index = info.if_index;
+  }
+  if (p.if_index != 0 && link_socket_ < 0) link_socket_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  p.queue_stats.assign(size_t{p.rx_queues} * 2, 0);
+  for (uint16_t q = 0; q < p.rx_queues; ++q) {
+    const std::string queue = fmt::format("{},queue={}", labels, q);
+    r.Add(MetricKind::kCounter, "port_queue", "rx_packets", queue, "packets", "frames received on this RX queue",
+          &p.queue_stats[2 * q]);
+    r.Add(MetricKind::kCounter, "port_queue", "rx_bytes", queue, "bytes", "bytes received on this RX queue",
+          &p.queue_stats[2 * q + 1]);
+  }
+  const int n = rte_eth_xstats_get_names(p.port_id, nullptr, 0);
+  if (n <= 0) return;
+  std::vector<rte_eth_xstat_name> names(static_cast<size_t>(n));
+  if (rte_eth_xstats_get_names(p.port_id, names.data(), static_cast<unsigned>(n)) != n) return;
+  p.xstat_values.assign(static_cast<size_t>(n), 0);
+  for (int i = 0; i < n; ++i) {
+    r.Add(MetricKind::kCounter, "port_xstats", "xstat", labels + ",xstat=" + names[i].name, "",
+          "device extended statistic", &p.xstat_values[static_cast<size_t>(i)]);
+    p.xstat_ids.push_back(static_cast<uint64_t>(i));
+  }
 }
 
 std::string StatsCollector::Start(const std::string& instance, uint64_t period_ns, int gid) {
-  MetricTable t;
-  // Registration order is sampling order: each Sample* walks its sources the same way.
-  for (LcoreSource& l : lcores_) {
-    const std::string stages = l.first == l.last
-                                   ? StageName(l.first)
-                                   : fmt::format("{}..{}", StageName(l.first), StageName(l.last));
-    const std::string who = fmt::format("lcore={},chain={}", l.lcore, l.chain);
-    l.base = t.value_count();
-    for (const CounterInfo& info : kLcoreCounterInfo)
-      t.Add(MetricKind::kCounter, "lcore", std::string(info.name), who + ",stages=" + stages,
-            std::string(info.unit), std::string(info.description));
-    for (unsigned s = 1; s < kDropSlots; ++s)
-      t.Add(MetricKind::kCounter, "drops", "drops", who + ",reason=" + DropSlotName(s), "packets",
-            "packets freed without leaving, by reason");
-    for (auto s = static_cast<unsigned>(l.first); s <= static_cast<unsigned>(l.last); ++s) {
-      const std::string labels = who + ",stage=" + config::kStageNames[s];
-      t.Add(MetricKind::kCounter, "stage", "stage_pkts", labels, "packets", "packets into the stage");
-      t.Add(MetricKind::kCounter, "stage", "stage_bytes", labels, "bytes", "bytes into the stage");
-      t.Add(MetricKind::kCounter, "stage", "stage_bursts", labels, "bursts", "bursts into the stage");
-      t.Add(MetricKind::kCounter, "stage", "stage_timed_pkts", labels, "packets",
-            "packets of the timed bursts");
-      t.Add(MetricKind::kCounter, "stage", "stage_cycles", labels, "cycles",
-            "TSC cycles in the stage during timed bursts");
-      t.Add(MetricKind::kHistogram, "latency", "stage_service", labels, "tsc",
-            "service time per packet, amortised over a timed burst");
-    }
-    if (l.first != config::Stage::kRx)
-      t.Add(MetricKind::kHistogram, "latency", "ring_wait", who, "tsc", "time waiting in the ring to this lcore");
-    if (l.last == config::Stage::kTx)
-      t.Add(MetricKind::kHistogram, "latency", "e2e", who, "tsc", "RX to TX, per packet");
-    t.Add(MetricKind::kHistogram, "allocation", "heap_bytes_per_packet", who, "bytes",
-          "heap bytes a burst allocated per packet");
+  MetricRegistry& r = registry_;
+  for (const LcoreSource& l : lcores_) RegisterLcore(l);
+  for (RingSource& ring : rings_) {
+    const std::string labels = fmt::format("ring={},chain={},from_lcore={},to_lcore={}", ring.name, ring.chain,
+                                           ring.from_lcore, ring.to_lcore);
+    r.Add(MetricKind::kGauge, "ring", "ring_size", labels, "packets", "ring capacity", &ring.size);
+    r.Add(MetricKind::kGauge, "ring", "ring_occupancy", labels, "packets", "packets in the ring now", &ring.occupancy);
+    r.Add(MetricKind::kGauge, "ring", "ring_high_water", labels, "packets", "most packets seen in the ring",
+          &ring.producer->ring_high_water);
+    r.Add(MetricKind::kCounter, "ring", "ring_full_events", labels, "events", "enqueues that found it full",
+          &ring.producer->ring_full_events);
   }
-  for (RingSource& r : rings_) {
-    const std::string labels = fmt::format("ring={},chain={},from_lcore={},to_lcore={}", r.name,
-                                           r.chain, r.from_lcore, r.to_lcore);
-    r.base = t.value_count();
-    t.Add(MetricKind::kGauge, "ring", "ring_size", labels, "packets", "ring capacity");
-    t.Add(MetricKind::kGauge, "ring", "ring_occupancy", labels, "packets", "packets in the ring now");
-    t.Add(MetricKind::kGauge, "ring", "ring_high_water", labels, "packets", "most packets seen in the ring");
-    t.Add(MetricKind::kCounter, "ring", "ring_full_events", labels, "events", "enqueues that found it full");
-  }
-  for (PortSource& p : ports_) {
-    const std::string labels = "port=" + p.name;
-    p.base = t.value_count();
-    for (const PortStat& s : kPortStats) t.Add(MetricKind::kCounter, "port", s.name, labels, "", s.help);
-    p.link_base = t.value_count();
-    t.Add(MetricKind::kGauge, "port", "link_up", labels, "", "1 while the device reports its link up");
-    t.Add(MetricKind::kCounter, "port", "link_down_events", labels, "events",
-          "link up-to-down changes seen by the stats thread (sampled once per period)");
-    // Per-queue figures: how RSS (or the kernel's fanout) spread the traffic.
-    rte_eth_dev_info info{};
-    if (rte_eth_dev_info_get(p.port_id, &info) == 0) {
-      p.rx_queues = std::min<uint16_t>(info.nb_rx_queues, RTE_ETHDEV_QUEUE_STAT_CNTRS);
-      p.if_index = info.if_index;
-    }
-    if (p.if_index != 0 && link_socket_ < 0) link_socket_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    p.queue_base = t.value_count();
-    for (uint16_t q = 0; q < p.rx_queues; ++q) {
-      const std::string queue = fmt::format("{},queue={}", labels, q);
-      t.Add(MetricKind::kCounter, "port_queue", "rx_packets", queue, "packets", "frames received on this RX queue");
-      t.Add(MetricKind::kCounter, "port_queue", "rx_bytes", queue, "bytes", "bytes received on this RX queue");
-    }
-    const int n = rte_eth_xstats_get_names(p.port_id, nullptr, 0);
-    if (n > 0) {
-      std::vector<rte_eth_xstat_name> names(static_cast<size_t>(n));
-      if (rte_eth_xstats_get_names(p.port_id, names.data(), static_cast<unsigned>(n)) == n) {
-        p.xstats_base = t.value_count();
-        for (int i = 0; i < n; ++i) {
-          t.Add(MetricKind::kCounter, "port_xstats", "xstat", labels + ",xstat=" + names[i].name, "",
-                "device extended statistic");
-          p.xstat_ids.push_back(static_cast<uint64_t>(i));
-        }
-      }
-    }
-  }
+  for (PortSource& p : ports_) RegisterPort(p);
   for (PoolSource& p : pools_) {
     const std::string labels = fmt::format("mempool={},socket={}", p.name, p.socket);
-    p.base = t.value_count();
-    t.Add(MetricKind::kGauge, "mempool", "mbufs_in_use", labels, "mbufs", "mbufs out of the pool");
-    t.Add(MetricKind::kGauge, "mempool", "mbufs_total", labels, "mbufs", "mbufs in the pool");
-    t.Add(MetricKind::kGauge, "mempool", "mbufs_kept_by_devices", labels, "mbufs",
-          "mbufs ports keep out of the pool even after closing (net_af_xdp's fill ring)");
+    r.Add(MetricKind::kGauge, "mempool", "mbufs_in_use", labels, "mbufs", "mbufs out of the pool", &p.in_use);
+    r.Add(MetricKind::kGauge, "mempool", "mbufs_total", labels, "mbufs", "mbufs in the pool", &p.total);
+    r.Add(MetricKind::kGauge, "mempool", "mbufs_kept_by_devices", labels, "mbufs",
+          "mbufs ports keep out of the pool even after closing (net_af_xdp's fill ring)", &p.kept_by_devices);
   }
-  rules_base_ = t.value_count();
-  for (const std::string& name : rule_names_)
-    t.Add(MetricKind::kCounter, "rule", "rule_hits", "rule=" + name, "packets", "packets the rule matched first");
-  reload_base_ = t.value_count();
-  t.Add(MetricKind::kGauge, "rules", "rules_generation", "", "", "rule sets in force so far: 1 + reloads applied");
-  t.Add(MetricKind::kCounter, "rules", "rules_reloads", "", "events", "rule reloads applied (SIGHUP, /ingestd/reload)");
-  t.Add(MetricKind::kCounter, "rules", "rules_reload_failures", "", "events",
-        "rule reloads refused (errors in the file): the rules in force stayed");
-  flow_export_base_ = t.value_count();
-  t.Add(MetricKind::kCounter, "flow_export", "flow_records_exported", "", "flows",
-        "flow records written to the collector and/or the JSON Lines file");
-  t.Add(MetricKind::kCounter, "flow_export", "ipfix_messages_sent", "", "messages", "IPFIX messages sent over UDP");
-  t.Add(MetricKind::kCounter, "flow_export", "ipfix_send_errors", "", "messages",
-        "IPFIX messages the socket refused (e.g. no collector listening)");
-  t.Add(MetricKind::kCounter, "flow_export", "ipfix_template_messages_sent", "", "messages",
-        "IPFIX messages sent carrying the templates: the first, then every refresh");
-  values_.assign(t.value_count(), 0);
-  return writer_.Create(instance, t, rte_get_tsc_hz(), period_ns, gid);
-}
-
-void StatsCollector::SampleLcores() {
-  for (const LcoreSource& l : lcores_) {
-    uint32_t at = l.base;
-    for (const CounterInfo& info : kLcoreCounterInfo) values_[at++] = (l.c->*info.member).Load();
-    for (unsigned s = 1; s < kDropSlots; ++s) values_[at++] = l.c->drops[s].Load();
-    for (auto s = static_cast<unsigned>(l.first); s <= static_cast<unsigned>(l.last); ++s) {
-      const StageCounters& sc = l.c->stages[s];
-      values_[at++] = sc.pkts.Load();
-      values_[at++] = sc.bytes.Load();
-      values_[at++] = sc.bursts.Load();
-      values_[at++] = sc.timed_pkts.Load();
-      values_[at++] = sc.cycles.Load();
-      CopyHistogram(l.c->stage_service[s], values_, at);
-      at += kHistogramValues;
-    }
-    if (l.first != config::Stage::kRx) {
-      CopyHistogram(l.c->ring_wait, values_, at);
-      at += kHistogramValues;
-    }
-    if (l.last == config::Stage::kTx) {
-      CopyHistogram(l.c->e2e, values_, at);
-      at += kHistogramValues;
-    }
-    CopyHistogram(l.c->heap_bytes_per_packet, values_, at);
-  }
+  rule_listed_hits_.assign(rule_names_.size(), 0);
+  for (size_t i = 0; i < rule_names_.size(); ++i)
+    r.Add(MetricKind::kCounter, "rule", "rule_hits", "rule=" + rule_names_[i], "packets",
+          "packets the rule matched first", &rule_listed_hits_[i]);
+  // Figures the control thread hands over (SetRuleReloads, SetFlowExport): unlabelled scalars.
+  const struct {
+    MetricKind kind;
+    const char* group;
+    const char* name;
+    const char* unit;
+    const char* help;
+    const uint64_t* source;
+  } handed_over[] = {
+      {MetricKind::kGauge, "rules", "rules_generation", "", "rule sets in force so far: 1 + reloads applied",
+       &reloads_.generation},
+      {MetricKind::kCounter, "rules", "rules_reloads", "events", "rule reloads applied (SIGHUP, /ingestd/reload)",
+       &reloads_.applied},
+      {MetricKind::kCounter, "rules", "rules_reload_failures", "events",
+       "rule reloads refused (errors in the file): the rules in force stayed", &reloads_.refused},
+      {MetricKind::kCounter, "flow_export", "flow_records_exported", "flows",
+       "flow records written to the collector and/or the JSON Lines file", &flow_export_.records},
+      {MetricKind::kCounter, "flow_export", "ipfix_messages_sent", "messages", "IPFIX messages sent over UDP",
+       &flow_export_.messages},
+      {MetricKind::kCounter, "flow_export", "ipfix_send_errors", "messages",
+       "IPFIX messages the socket refused (e.g. no collector listening)", &flow_export_.send_errors},
+      {MetricKind::kCounter, "flow_export", "ipfix_template_messages_sent", "messages",
+       "IPFIX messages sent carrying the templates: the first, then every refresh", &flow_export_.template_messages},
+  };
+  for (const auto& m : handed_over) r.Add(m.kind, m.group, m.name, "", m.unit, m.help, m.source);
+  values_.assign(r.value_count(), 0);
+  return writer_.Create(instance, r.table(), rte_get_tsc_hz(), period_ns, gid);
 }
 
 void StatsCollector::SampleRings() {
-  for (const RingSource& r : rings_) {
-    values_[r.base] = rte_ring_get_capacity(r.ring);
-    values_[r.base + 1] = rte_ring_count(r.ring);
-    values_[r.base + 2] = r.producer->ring_high_water.Load();
-    values_[r.base + 3] = r.producer->ring_full_events.Load();
+  for (RingSource& r : rings_) {
+    r.size = rte_ring_get_capacity(r.ring);
+    r.occupancy = rte_ring_count(r.ring);
   }
 }
 
@@ -282,8 +259,7 @@ void StatsCollector::SampleLink(PortSource& p) {
   }
   p.link_sampled = true;
   p.link_up = up;
-  values_[p.link_base] = up ? 1 : 0;
-  values_[p.link_base + 1] = p.link_down_events;
+  p.link_up_value = up ? 1 : 0;
 }
 
 void StatsCollector::SamplePorts() {
@@ -291,47 +267,43 @@ void StatsCollector::SamplePorts() {
   for (PortSource& p : ports_) {
     rte_eth_stats s{};
     if (rte_eth_stats_get(p.port_id, &s) == 0) {
-      uint32_t at = p.base;
-      for (const PortStat& ps : kPortStats) values_[at++] = s.*ps.field;
-      at = p.queue_base;
+      for (unsigned i = 0; i < PortSource::kStats; ++i) p.stats[i] = s.*kPortStats[i].field;
       for (uint16_t q = 0; q < p.rx_queues; ++q) {
-        values_[at++] = s.q_ipackets[q];
-        values_[at++] = s.q_ibytes[q];
+        p.queue_stats[2 * q] = s.q_ipackets[q];
+        p.queue_stats[2 * q + 1] = s.q_ibytes[q];
       }
     }
     SampleLink(p);
     if (!p.xstat_ids.empty()) {
-      rte_eth_xstats_get_by_id(p.port_id, p.xstat_ids.data(), values_.data() + p.xstats_base,
+      rte_eth_xstats_get_by_id(p.port_id, p.xstat_ids.data(), p.xstat_values.data(),
                                static_cast<unsigned>(p.xstat_ids.size()));
     }
   }
 }
 
 void StatsCollector::SamplePools() {
-  for (const PoolSource& p : pools_) {
-    values_[p.base] = rte_mempool_in_use_count(p.pool);  // walks every lcore cache: here only
-    values_[p.base + 1] = p.pool->size;
-    values_[p.base + 2] = p.kept_by_devices;
+  for (PoolSource& p : pools_) {
+    p.in_use = rte_mempool_in_use_count(p.pool);  // walks every lcore cache: here only
+    p.total = p.pool->size;
+  }
+}
+
+void StatsCollector::SampleRules() {
+  for (size_t s = 0; s < rule_listed_hits_.size(); ++s) rule_listed_hits_[s] = rule_retired_hits_[s];
+  for (size_t r = 0; r < current_rules_.size(); ++r) {
+    if (current_slot_[r] < 0) continue;
+    for (const Counter* lcore : rule_hits_) rule_listed_hits_[current_slot_[r]] += lcore[r].Load();
   }
 }
 
 void StatsCollector::Publish() {
-  SampleLcores();
+  // The figures the collector keeps first, then every registered source in one walk.
   SampleRings();
   SamplePorts();
   SamplePools();
   SampleRules();
+  registry_.Sample(values_);
   writer_.Publish(values_);
-}
-
-void StatsCollector::SampleRules() {
-  for (size_t s = 0; s < rule_names_.size(); ++s) values_[rules_base_ + s] = rule_retired_hits_[s];
-  for (size_t r = 0; r < current_rules_.size(); ++r) {
-    if (current_slot_[r] < 0) continue;
-    for (const Counter* lcore : rule_hits_) values_[rules_base_ + current_slot_[r]] += lcore[r].Load();
-  }
-  for (unsigned i = 0; i < 3; ++i) values_[reload_base_ + i] = reload_values_[i];
-  for (unsigned i = 0; i < 4; ++i) values_[flow_export_base_ + i] = flow_export_values_[i];
 }
 
 std::vector<StatsCollector::LinkChange> StatsCollector::TakeLinkChanges() {

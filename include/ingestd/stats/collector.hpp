@@ -9,6 +9,7 @@
 
 #include "ingestd/config/stage.hpp"
 #include "ingestd/stats/counters.hpp"
+#include "ingestd/stats/metric_registry.hpp"
 #include "ingestd/stats/segment_writer.hpp"
 
 struct rte_ring;
@@ -18,6 +19,8 @@ namespace ingestd::stats {
 
 /// Threading: every method on one control thread (the main lcore). Reads the
 /// lcores' blocks with relaxed loads while they run; never writes them.
+/// The Add* calls come before Start: Start registers every metric with the
+/// address of its source, so the sources stay put from then on.
 class StatsCollector {
  public:
   StatsCollector() = default;
@@ -73,31 +76,34 @@ class StatsCollector {
   std::vector<LinkChange> TakeLinkChanges();
 
  private:
+  // Each source below is registered once, in Start, with the objects its metrics
+  // read (MetricRegistry); the figures kept here are refreshed before each sample.
   struct LcoreSource {
     unsigned lcore, chain;
     config::Stage first, last;
     const LcoreCounters* c;
-    uint32_t base = 0;  // first value index
   };
   struct RingSource {
     std::string name;
     unsigned chain, from_lcore, to_lcore;
     const rte_ring* ring;
     const LcoreCounters* producer;
-    uint32_t base = 0;
+    uint64_t size = 0;
+    uint64_t occupancy = 0;
   };
   struct PortSource {
+    static constexpr unsigned kStats = 8;  // the rte_eth_stats fields published (kPortStats)
     std::string name;
     uint16_t port_id;
     uint16_t rx_queues = 0;  // queues with their own counters (at most RTE_ETHDEV_QUEUE_STAT_CNTRS)
     uint32_t if_index = 0;   // the kernel interface behind the port (af_packet, tap, af_xdp), or 0
-    uint32_t base = 0;
-    uint32_t link_base = 0;
-    uint32_t queue_base = 0;
-    uint32_t xstats_base = 0;
+    uint64_t stats[kStats] = {};
+    std::vector<uint64_t> queue_stats;  // rx packets, rx bytes per queue; sized in Start
     std::vector<uint64_t> xstat_ids;
+    std::vector<uint64_t> xstat_values;  // sized in Start
     bool link_sampled = false;  // link_up holds a first sample
     bool link_up = false;
+    uint64_t link_up_value = 0;  // link_up as the gauge publishes it
     uint64_t link_down_events = 0;
     bool link_changed = false;  // since the last TakeLinkChanges
     uint32_t link_speed = 0;
@@ -108,10 +114,12 @@ class StatsCollector {
     int socket;
     const rte_mempool* pool;
     uint64_t kept_by_devices;
-    uint32_t base = 0;
+    uint64_t in_use = 0;
+    uint64_t total = 0;
   };
 
-  void SampleLcores();
+  void RegisterLcore(const LcoreSource& l);
+  void RegisterPort(PortSource& p);
   void SampleRings();
   void SamplePorts();
   void SampleLink(PortSource& p);
@@ -124,14 +132,17 @@ class StatsCollector {
   std::vector<PoolSource> pools_;
   std::vector<std::string> rule_names_;       // listed in the stats: the rules at start
   std::vector<uint64_t> rule_retired_hits_;  // per listed rule: hits of replaced sets
+  std::vector<uint64_t> rule_listed_hits_;   // per listed rule: what the stats show
   std::vector<std::string> current_rules_;   // the set in force
   std::vector<int> current_slot_;            // its rule r -> listed index, or -1
   std::vector<const Counter*> rule_hits_;    // the set in force: one array per process lcore
-  uint32_t rules_base_ = 0;
-  uint32_t reload_base_ = 0;
-  uint64_t reload_values_[3] = {0, 0, 0};
-  uint32_t flow_export_base_ = 0;
-  uint64_t flow_export_values_[4] = {0, 0, 0, 0};
+  struct {
+    uint64_t generation = 0, applied = 0, refused = 0;
+  } reloads_;
+  struct {
+    uint64_t records = 0, messages = 0, send_errors = 0, template_messages = 0;
+  } flow_export_;
+  MetricRegistry registry_;       // filled once in Start: sources are not added or moved after
   std::vector<uint64_t> values_;  // sized once in Start: publishing allocates nothing
   bool ports_frozen_ = false;
   int link_socket_ = -1;  // for interface-flag ioctls, opened when a port has a kernel interface

@@ -11,16 +11,19 @@
 #include <nlohmann/json.hpp>
 
 #include "ingestd/stats/prometheus.hpp"  // ReportPrometheus, for the callers of this header
+#include "ingestd/stats/run_totals.hpp"
 #include "ingestd/stats/segment_reader.hpp"
 
 namespace ingestd::stats {
 
-/// The run report as JSON: the final-stats schema ("totals", "ports",
-/// "lcores", as RunTotals::ToJson) derived from the segment's metrics, plus
-/// "instance", "latency", "allocation", "stages" and "rings". ingestd writes
-/// its --final-stats file with this, from its own stopped segment, so the
-/// file and `ingest-stats --json` agree by construction. Unknown metric
-/// names are carried generically (lcore counters, stage and ring fields).
+/// The run report as JSON: the final-stats schema ("totals" from `totals`,
+/// "ports", "lcores") derived from the segment's metrics, plus "instance",
+/// "latency", "allocation", "stages" and "rings". ingestd writes its
+/// --final-stats file with this, from its own stopped segment, so the file
+/// and `ingest-stats --json` agree by construction. Unknown metric names are
+/// carried generically (lcore counters, stage and ring fields).
+/// @param totals ComputeRunTotals(s), for a caller that reads them too.
+nlohmann::json ReportJson(const Snapshot& s, const RunTotals& totals);
 nlohmann::json ReportJson(const Snapshot& s);
 
 /// Human tables: instance, packets, ports, lcores, stages, rings, mempools,

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Reports from real segments: final-stats JSON, Prometheus text, percentiles, rates, the CLI.
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +21,7 @@
 #include "ingestd/stats/counters.hpp"
 #include "ingestd/stats/report.hpp"
 #include "ingestd/stats/segment_reader.hpp"
+#include "exposition.hpp"
 #include "segment_fixture.hpp"
 
 namespace ingestd::stats {
@@ -388,124 +391,23 @@ struct Sample {
   double value = 0;
 };
 
-bool IsNameChar(char c, bool first, bool colon) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':') ||
-         (!first && c >= '0' && c <= '9');
-}
-
-/// Reads a metric (colon = true) or label name at `at`; empty if none.
-std::string ReadName(const std::string& line, size_t& at, bool colon) {
-  const size_t start = at;
-  while (at < line.size() && IsNameChar(line[at], at == start, colon)) ++at;
-  return line.substr(start, at - start);
-}
-
-/// `name{k="v",...} value`, strictly (no std::regex: GCC 12 + sanitizers warns inside it).
-bool ParseSampleLine(const std::string& line, Sample* s) {
-  size_t at = 0;
-  s->name = ReadName(line, at, true);
-  if (s->name.empty() || at >= line.size() || line[at++] != '{') return false;
-  while (at < line.size() && line[at] != '}') {
-    const std::string key = ReadName(line, at, false);
-    if (key.empty() || line.compare(at, 2, "=\"") != 0) return false;
-    at += 2;
-    std::string value;
-    for (;; ++at) {
-      if (at >= line.size()) return false;
-      if (line[at] == '"') break;
-      if (line[at] == '\\') {
-        if (++at >= line.size() || (line[at] != '\\' && line[at] != '"' && line[at] != 'n')) return false;
-        value += line[at] == 'n' ? '\n' : line[at];
-      } else {
-        value += line[at];
-      }
-    }
-    ++at;  // closing quote
-    if (!s->labels.emplace(key, value).second) return false;  // a label twice
-    if (at < line.size() && line[at] == ',') ++at;
-  }
-  if (at >= line.size() || line[at++] != '}' || at >= line.size() || line[at++] != ' ') return false;
-  const std::string v = line.substr(at);
-  if (v.empty() || v.find(' ') != std::string::npos) return false;
-  if (v == "+Inf") {
-    s->value = INFINITY;
-    return true;
-  }
-  size_t used = 0;
-  try {
-    s->value = std::stod(v, &used);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return used == v.size();
-}
-
-/// Parses the exposition strictly: every line a HELP, a TYPE (and in OpenMetrics a UNIT) or
-/// a sample of the family its TYPE announced; OpenMetrics ends with "# EOF". `types` and
-/// `helps` are keyed by family name: a counter's ends in "_total" in 0.0.4, not in OpenMetrics.
+/// Parses the exposition with the strict reader the integration tests use: every departure
+/// from the format fails the test. Returns the samples; `types`, `helps` (and `units`) are
+/// keyed by family name: a counter's ends in "_total" in 0.0.4, not in OpenMetrics.
 std::vector<Sample> ParseExposition(const std::string& text, std::map<std::string, std::string>* types,
                                     std::set<std::string>* helps,
                                     ExpositionFormat format = ExpositionFormat::kText,
                                     std::map<std::string, std::string>* units = nullptr) {
-  const bool om = format == ExpositionFormat::kOpenMetrics;
+  const ingestd::testing::Exposition e =
+      ingestd::testing::ParseExposition(text, format == ExpositionFormat::kOpenMetrics);
+  for (const std::string& problem : e.problems) ADD_FAILURE() << problem;
   std::vector<Sample> out;
-  std::istringstream in(text);
-  std::string line;
-  std::string family;  // current family: samples must follow their TYPE
-  bool eof = false;
-  while (std::getline(in, line)) {
-    EXPECT_FALSE(eof) << "a line after # EOF: " << line;
-    if (om && line == "# EOF") {
-      eof = true;
-      continue;
-    }
-    if (line.rfind("# HELP ", 0) == 0) {
-      size_t at = 7;
-      const std::string name = ReadName(line, at, true);
-      EXPECT_TRUE(!name.empty() && at < line.size() && line[at] == ' ') << line;
-      EXPECT_TRUE(helps->insert(name).second) << "HELP twice: " << line;
-      if (om) {
-        EXPECT_EQ(name, family) << "HELP after its TYPE: " << line;
-      }
-      continue;
-    }
-    if (om && line.rfind("# UNIT ", 0) == 0) {
-      size_t at = 7;
-      const std::string name = ReadName(line, at, true);
-      const std::string unit = at < line.size() ? line.substr(at + 1) : "";
-      EXPECT_EQ(name, family) << "UNIT after its TYPE: " << line;
-      EXPECT_TRUE(!unit.empty() && name.ends_with("_" + unit)) << "the unit must end the name: " << line;
-      if (units != nullptr) units->emplace(name, unit);
-      continue;
-    }
-    if (line.rfind("# TYPE ", 0) == 0) {
-      size_t at = 7;
-      const std::string name = ReadName(line, at, true);
-      const std::string type = at < line.size() ? line.substr(at + 1) : "";
-      EXPECT_TRUE(type == "counter" || type == "gauge" || type == "histogram") << line;
-      EXPECT_TRUE(types->emplace(name, type).second) << "TYPE twice: " << line;
-      if (om) {
-        EXPECT_FALSE(type == "counter" && name.ends_with("_total")) << "a counter family named _total: " << line;
-      } else {
-        EXPECT_TRUE(helps->count(name)) << "TYPE without HELP first: " << line;
-      }
-      family = name;
-      continue;
-    }
-    Sample s;
-    if (!ParseSampleLine(line, &s)) {
-      ADD_FAILURE() << "not a sample line: '" << line << "'";
-      continue;
-    }
-    const std::string& type = (*types)[family];
-    const bool ours = type == "histogram" ? s.name == family + "_bucket" || s.name == family + "_sum" ||
-                                                s.name == family + "_count"
-                      : om && type == "counter" ? s.name == family + "_total"
-                                                : s.name == family;
-    EXPECT_TRUE(ours) << s.name << " outside its family " << family;
-    out.push_back(std::move(s));
+  for (const ingestd::testing::ExposedFamily& f : e.families) {
+    types->emplace(f.name, f.type);
+    if (f.help) helps->insert(f.name);
+    if (units != nullptr && !f.unit.empty()) units->emplace(f.name, f.unit);
+    for (const ingestd::testing::ExposedSample& sample : f.samples) out.push_back({sample.name, sample.labels, sample.number});
   }
-  EXPECT_EQ(eof, om) << (om ? "no # EOF at the end" : "# EOF in the text format");
   return out;
 }
 
@@ -776,7 +678,8 @@ TEST(ReportPrometheus, GrafanaDashboardQueriesExistingFamilies) {
       ++queries;
       for (size_t at = expr.find("ingestd_"); at != std::string::npos; at = expr.find("ingestd_", at)) {
         size_t end = at;
-        std::string name = ReadName(expr, end, false);
+        while (end < expr.size() && (std::isalnum(static_cast<unsigned char>(expr[end])) != 0 || expr[end] == '_')) ++end;
+        std::string name = expr.substr(at, end - at);
         at = end;
         if (name.ends_with("_bucket")) {
           name.resize(name.size() - 7);
@@ -974,24 +877,38 @@ TEST_F(Cli, GoodSegmentPrintsTheTable) {
 TEST_F(Cli, WatchPrintsRatesWhileTheWriterPublishes) {
   const std::string instance = UniqueInstance();
   ShmGuard guard{instance};
+  int ready[2], stop[2];
+  ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(stop), 0);
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
+    close(ready[0]);
+    close(stop[1]);
     FakeWriter f = IngestdCatalogue();
     SegmentWriter w;
     if (!f.Start(w, instance, 20'000'000).empty()) _exit(2);
-    for (uint64_t i = 0; i < 500; ++i) {  // at most 10 s
+    (void)!write(ready[1], "r", 1);
+    // A writer publishing every period (20 ms) until the test closes the stop pipe; at most 10 s.
+    pollfd until_stopped{stop[0], POLLIN, 0};
+    for (uint64_t i = 1; i < 500 && poll(&until_stopped, 1, 20) == 0; ++i) {
       f.Set("lcore", "rx_pkts", kL1, i * 100);
       w.Publish(f.values());
-      usleep(20'000);
     }
     w.MarkStopped();
     _exit(0);
   }
-  usleep(100'000);
-  const RunResult watch = RunCli("--instance " + instance + " --watch 0.2 --count 3");
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
+  close(ready[1]);
+  close(stop[0]);
+  char published = 0;
+  const bool up = read(ready[0], &published, 1) == 1;  // the first publish is in the segment
+  close(ready[0]);
+  const RunResult watch = up ? RunCli("--instance " + instance + " --watch 0.2 --count 3") : RunResult{};
+  close(stop[1]);  // the writer's poll wakes: it marks the segment stopped and exits
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(up) << "the writer never published";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the writer could not create its segment";
   EXPECT_EQ(watch.exit, 0) << watch.out;
   size_t screens = 0;
   for (size_t at = 0; (at = watch.out.find("rates over", at)) != std::string::npos; ++at) ++screens;

@@ -68,11 +68,14 @@ TEST(SeqlockTorture, ForkedWriterNeverShowsATornSnapshot) {
   constexpr uint64_t kMaxNs = 30'000'000'000;
   const std::string instance = UniqueInstance();
   ShmGuard guard{instance};
-  // The stop flag lives in memory both processes share.
-  auto* stop = static_cast<std::atomic<int>*>(
-      mmap(nullptr, sizeof(std::atomic<int>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-  ASSERT_NE(stop, MAP_FAILED);
-  new (stop) std::atomic<int>(0);
+  // The stop flag and the reader's progress live in memory both processes share.
+  struct Shared {
+    std::atomic<int> stop{0};
+    std::atomic<uint64_t> reads{0};  // reads the reader has completed
+  };
+  void* shared_map = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(shared_map, MAP_FAILED);
+  auto* shared = new (shared_map) Shared;
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
 
@@ -86,13 +89,19 @@ TEST(SeqlockTorture, ForkedWriterNeverShowsATornSnapshot) {
     if (!f.Start(w, instance, 1'000'000, /*publish=*/false).empty()) _exit(2);
     (void)!write(ready[1], "r", 1);
     // As fast as it can: every value of snapshot i is i, so any mix of two
-    // snapshots shows unequal values. A 50 us gap every 16 publishes lets a reader
-    // slowed by a sanitizer (or a loaded machine) through at all; most reads still
-    // meet a publish in progress (kRetriesFloor checks that).
-    for (uint64_t i = 1; stop->load(std::memory_order_relaxed) == 0; ++i) {
+    // snapshots shows unequal values. After every 16 publishes the writer waits
+    // for the reader to complete one read, so a reader slowed by a sanitizer (or
+    // a loaded machine) gets through at all; most reads still meet a publish in
+    // progress (kRetriesFloor checks that).
+    uint64_t reads_seen = 0;
+    for (uint64_t i = 1; shared->stop.load(std::memory_order_relaxed) == 0; ++i) {
       std::fill(f.values().begin(), f.values().end(), i);
       w.Publish(f.values());
-      if ((i & 15) == 0) usleep(50);
+      if ((i & 15) != 0) continue;
+      while (shared->reads.load(std::memory_order_acquire) == reads_seen &&
+             shared->stop.load(std::memory_order_relaxed) == 0)
+        sched_yield();
+      reads_seen = shared->reads.load(std::memory_order_relaxed);
     }
     w.MarkStopped();
     _exit(0);
@@ -117,6 +126,7 @@ TEST(SeqlockTorture, ForkedWriterNeverShowsATornSnapshot) {
     const ReadError e = reader.ReadValues(values, &retries);
     slowest = std::max(slowest, MonoNs() - r0);
     ASSERT_FALSE(e) << e.message;
+    shared->reads.store(reads + 1, std::memory_order_release);
     ASSERT_EQ(values.size(), kValues);
     const uint64_t first = values[0];
     for (const uint64_t v : values) torn += v != first;
@@ -126,7 +136,7 @@ TEST(SeqlockTorture, ForkedWriterNeverShowsATornSnapshot) {
       last = first;
     }
   }
-  stop->store(1);
+  shared->stop.store(1);
   const int status = writer.Wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   RecordProperty("distinct_snapshots", std::to_string(distinct));
@@ -146,7 +156,7 @@ TEST(SeqlockTorture, ForkedWriterNeverShowsATornSnapshot) {
   Snapshot s;
   ASSERT_FALSE(ReadSnapshotOfInstance(instance, s));
   EXPECT_EQ(s.liveness, Liveness::kStopped);
-  munmap(stop, sizeof(std::atomic<int>));
+  munmap(shared_map, sizeof(Shared));
 }
 
 // ---------------------------------------------------------------- liveness
@@ -275,15 +285,14 @@ TEST(Liveness, WriterKilledWithSigkillIsDeadWithinOneSecond) {
   child.pid = fork();
   ASSERT_GE(child.pid, 0);
   if (child.pid == 0) {
+    // One publish with a 10 s period: running (not stale) for as long as the test
+    // takes, then idle until the SIGKILL; death is the pid's, not the heartbeat's.
     FakeWriter f = SmallCatalogue(8);
+    std::fill(f.values().begin(), f.values().end(), 7);
     SegmentWriter w;
-    if (!f.Start(w, instance, 5'000'000).empty()) _exit(2);
+    if (!f.Start(w, instance, 10'000'000'000).empty()) _exit(2);
     (void)!write(ready[1], "r", 1);
-    for (uint64_t i = 0;; ++i) {
-      std::fill(f.values().begin(), f.values().end(), i);
-      w.Publish(f.values());
-      usleep(1000);
-    }
+    for (;;) pause();
   }
   close(ready[1]);
   ASSERT_TRUE(WaitReady(ready[0]));
@@ -306,6 +315,7 @@ TEST(Liveness, WriterKilledWithSigkillIsDeadWithinOneSecond) {
   ASSERT_FALSE(ReadSnapshotOfInstance(instance, s));
   EXPECT_EQ(s.liveness, Liveness::kDead);
   EXPECT_TRUE(s.values_valid) << "died between publishes: the last snapshot stands";
+  EXPECT_EQ(s.values, std::vector<uint64_t>(8, 7));
 }
 
 /// A pid that existed and is gone.

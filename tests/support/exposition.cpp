@@ -64,8 +64,7 @@ bool ParseSample(const std::string& line, ExposedSample* s) {
   }
   if (at >= line.size() || line[at++] != ' ') return false;
   s->value = line.substr(at);
-  double ignored = 0;
-  return s->value.find(' ') == std::string::npos && ParseNumber(s->value, &ignored);  // no timestamps served
+  return s->value.find(' ') == std::string::npos && ParseNumber(s->value, &s->number);  // no timestamps served
 }
 
 std::string SeriesKey(const ExposedSample& s) {
@@ -83,8 +82,7 @@ void CheckHistogram(const ExposedFamily& f, std::vector<std::string>& problems) 
   };
   std::map<std::string, Series> series;
   for (const ExposedSample& s : f.samples) {
-    double v = 0;
-    ParseNumber(s.value, &v);
+    const double v = s.number;
     Series& x = series[SeriesKey(s)];
     if (s.name == f.name + "_bucket") {
       double le = 0;
@@ -144,7 +142,7 @@ Exposition ParseExposition(const std::string& text, bool openmetrics) {
     if (current != nullptr && current->name == name) return current;
     if (current != nullptr) closed.insert(current->name);
     if (closed.count(name) != 0) return nullptr;
-    e.families.push_back({name, "", "", {}});  // may move the others: only the last is kept
+    e.families.push_back({name, "", "", std::nullopt, {}});  // may move the others: only the last is kept
     return current = &e.families.back();
   };
   if (!text.ends_with("\n")) e.problems.push_back("the exposition does not end with a newline");
@@ -180,7 +178,13 @@ Exposition ParseExposition(const std::string& text, bool openmetrics) {
         if (keyword == "TYPE" || keyword == "HELP" || keyword == "UNIT") problem("a family interleaved", line);
         continue;
       }
-      if (keyword == "TYPE") {
+      // This server's order: text puts HELP first, OpenMetrics TYPE first.
+      if (openmetrics && keyword != "TYPE" && f->type.empty()) problem(keyword + " before its TYPE", line);
+      if (keyword == "HELP") {
+        if (f->help) problem("HELP twice", line);
+        f->help = rest;
+      } else if (keyword == "TYPE") {
+        if (!openmetrics && !f->help) problem("TYPE without its HELP first", line);
         if (!f->type.empty()) problem("TYPE twice", line);
         if (!f->samples.empty()) problem("TYPE after samples", line);
         if (rest != "counter" && rest != "gauge" && rest != "histogram") problem("a type this server never sends", line);
