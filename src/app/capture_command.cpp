@@ -9,6 +9,7 @@
 
 #include "drop_capture.hpp"
 #include "ingestd/stats/counters.hpp"
+#include "ingestd/status.hpp"
 
 namespace ingestd::app {
 namespace {
@@ -36,14 +37,14 @@ nlohmann::json State(const capture::DropCapture& c) {
           {"snaplen", s.snaplen}, {"packets", s.packets}, {"written", c.written()}};
 }
 
-/// "file=/x packets=5 filter=udp and port 53" -> settings, or an error message.
-std::string ParseStart(std::string_view args, config::DropCaptureConfig& out) {
+/// "file=/x packets=5 filter=udp and port 53" -> settings, or an error.
+Status ParseStart(std::string_view args, config::DropCaptureConfig& out) {
   while (true) {
     args = args.substr(std::min(args.size(), args.find_first_not_of(" \t")));
     if (args.empty()) break;
     const size_t eq = args.find('=');
     if (eq == std::string_view::npos)
-      return fmt::format("expected key=value, got '{}'", std::string(args.substr(0, args.find(' '))));
+      return Status::Error(fmt::format("expected key=value, got '{}'", std::string(args.substr(0, args.find(' ')))));
     const std::string key(args.substr(0, eq));
     args.remove_prefix(eq + 1);
     if (key == "filter") {  // the rest of the line: a filter has spaces
@@ -54,22 +55,22 @@ std::string ParseStart(std::string_view args, config::DropCaptureConfig& out) {
     const std::string_view value = args.substr(0, end);
     args.remove_prefix(end);
     if (key == "file") {
-      if (value.empty()) return "file: expected a path";
+      if (value.empty()) return Status::Error("file: expected a path");
       out.file = std::filesystem::absolute(std::string(value)).lexically_normal().string();
     } else if (key == "packets") {
       const auto v = Number(value, 1, 1'000'000'000);
-      if (!v) return fmt::format("packets: '{}' is not a number in 1..1000000000", std::string(value));
+      if (!v) return Status::Error(fmt::format("packets: '{}' is not a number in 1..1000000000", std::string(value)));
       out.packets = *v;
     } else if (key == "snaplen") {
       const auto v = Number(value, 64, 65535);
-      if (!v) return fmt::format("snaplen: '{}' is not a number in 64..65535", std::string(value));
+      if (!v) return Status::Error(fmt::format("snaplen: '{}' is not a number in 64..65535", std::string(value)));
       out.snaplen = static_cast<uint32_t>(*v);
     } else {
-      return fmt::format("unknown key '{}': known keys are file, packets, snaplen, filter (last)", key);
+      return Status::Error(fmt::format("unknown key '{}': known keys are file, packets, snaplen, filter (last)", key));
     }
   }
-  if (out.file.empty()) return "start needs file=PATH (a pcapng to create)";
-  return {};
+  if (out.file.empty()) return Status::Error("start needs file=PATH (a pcapng to create)");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -85,7 +86,7 @@ nlohmann::json RunCaptureCommand(const std::string& params, capture::DropCapture
   }
   if (verb == "start") {
     config::DropCaptureConfig cfg;
-    if (std::string err = ParseStart(std::string_view(p).substr(verb.size()), cfg); !err.empty()) return Error(err);
+    if (const Status s = ParseStart(std::string_view(p).substr(verb.size()), cfg); !s.ok()) return Error(s.message());
     if (std::string err = capture.Start(cfg); !err.empty()) return Error(err);
     return State(capture);
   }

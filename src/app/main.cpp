@@ -32,6 +32,7 @@
 #include "ingestd/dataplane/ports.hpp"
 #include "ingestd/log/log.hpp"
 #include "ingestd/rules/rule_set.hpp"
+#include "ingestd/status.hpp"
 #include "capture_command.hpp"
 #include "drop_capture.hpp"
 #include "exporter.hpp"
@@ -100,10 +101,10 @@ bool ValidFilePrefix(const std::string& p) {
 }
 
 /// Writes `text` to `path` as 0640, group `gid` (stats.group, if >= 0): the same
-/// readers as the stats segment. Returns an error message, empty on success.
-std::string WriteReadableByGroup(const std::string& path, const std::string& text, int gid) {
+/// readers as the stats segment.
+Status WriteReadableByGroup(const std::string& path, const std::string& text, int gid) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return fmt::format("cannot write {}: {}", path, strerror(errno));
+  if (fd < 0) return Status::Error(errno, fmt::format("cannot write {}: {}", path, strerror(errno)));
   std::string err;
   if (fchmod(fd, 0640) != 0) err = "chmod";  // it may have existed with another mode
   if (err.empty() && gid >= 0 && fchown(fd, static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0) err = "chown";
@@ -114,11 +115,11 @@ std::string WriteReadableByGroup(const std::string& path, const std::string& tex
   }
   if (err.empty()) {
     close(fd);
-    return {};
+    return Status::Ok();
   }
-  const std::string message = fmt::format("cannot write {}: {}: {}", path, err, strerror(errno));
+  const int code = errno;
   close(fd);
-  return message;
+  return Status::Error(code, fmt::format("cannot write {}: {}: {}", path, err, strerror(code)));
 }
 
 double SecondsSince(const timespec& start) {
@@ -204,8 +205,8 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   // The test build's faults, read once here and installed before launch.
   faults::FaultPlan fault_plan;
   const char* fault_spec = std::getenv(faults::kFaultsEnv);
-  if (std::string err = faults::ParseFaultPlan(fault_spec ? fault_spec : "", fault_plan); !err.empty())
-    return Fail(err, kExitConfig);
+  if (const Status s = faults::ParseFaultPlan(fault_spec ? fault_spec : "", fault_plan); !s.ok())
+    return Fail(s.message(), kExitConfig);
 #endif
   if (opt.file_prefix) {
     if (!ValidFilePrefix(*opt.file_prefix))
@@ -323,7 +324,7 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
       rte_mempool* p = ports.RxPool(i);
       if (p != nullptr && std::find(rx_pools.begin(), rx_pools.end(), p) == rx_pools.end()) rx_pools.push_back(p);
     }
-    if (std::string err = injector.Install(fault_plan, port_ids, rx_pools); !err.empty()) return Fail(err);
+    if (const Status s = injector.Install(fault_plan, port_ids, rx_pools); !s.ok()) return Fail(s.message());
   }
 #endif
   // Dropped packets with their reason, to pcapng: from the start (capture.drops) or
@@ -390,9 +391,8 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   std::fprintf(stderr, "%s", injector.Summary().c_str());
 #endif
   if (opt.final_stats_path) {
-    if (std::string err = WriteReadableByGroup(*opt.final_stats_path, report.dump(2) + "\n", stats_gid);
-        !err.empty())
-      return Fail(err);
+    if (const Status s = WriteReadableByGroup(*opt.final_stats_path, report.dump(2) + "\n", stats_gid); !s.ok())
+      return Fail(s.message());
     std::printf("final stats: %s\n", opt.final_stats_path->c_str());
   }
   int rc = kExitOk;

@@ -68,10 +68,10 @@ std::string DropCapture::Start(const config::DropCaptureConfig& cfg) {
     pcap_close(p);
     if (!ok) return fmt::format("filter '{}': {}", cfg.filter, err);
   }
-  if (std::string err = writer_.Open(cfg.file, port_names_, cfg.snaplen, "ingestd " INGESTD_CAPTURE_VERSION);
-      !err.empty()) {
+  if (const Status s = writer_.Open(cfg.file, port_names_, cfg.snaplen, "ingestd " INGESTD_CAPTURE_VERSION);
+      !s.ok()) {
     if (has_filter) pcap_freecode(&program);
-    return err;
+    return s.message();
   }
   Drain();  // leftovers of an earlier capture are not this one's (counted as discarded)
   cfg_ = cfg;

@@ -100,26 +100,26 @@ void PcapngWriter::AppendPacket(std::vector<uint8_t>& out, uint32_t interface, u
   EndBlock(out, start);
 }
 
-std::string PcapngWriter::Open(const std::string& path, const std::vector<std::string>& interfaces,
-                               uint32_t snaplen, std::string_view application) {
+Status PcapngWriter::Open(const std::string& path, const std::vector<std::string>& interfaces, uint32_t snaplen,
+                          std::string_view application) {
   Close();
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return fmt::format("cannot create {}: {}", path, std::strerror(errno));
+  if (fd < 0) return Status::Error(errno, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
   file_ = fdopen(fd, "wb");
   if (file_ == nullptr) {
-    const std::string err = fmt::format("cannot write {}: {}", path, std::strerror(errno));
+    const int code = errno;
     close(fd);
-    return err;
+    return Status::Error(code, fmt::format("cannot write {}: {}", path, std::strerror(code)));
   }
   block_.clear();
   AppendSectionHeader(block_, application);
   for (const std::string& name : interfaces) AppendInterface(block_, name, snaplen);
   if (!WriteBuffer() || !Flush()) {
-    const std::string err = fmt::format("cannot write {}: {}", path, std::strerror(errno));
+    const int code = errno;
     Close();
-    return err;
+    return Status::Error(code, fmt::format("cannot write {}: {}", path, std::strerror(code)));
   }
-  return {};
+  return Status::Ok();
 }
 
 bool PcapngWriter::WritePacket(uint32_t interface, uint64_t unix_ns, std::span<const uint8_t> data,

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ingestd/status.hpp"
+
 namespace ingestd::capture {
 
 /// Writes one pcapng section: a Section Header Block, one Interface Description
@@ -33,9 +35,9 @@ class PcapngWriter {
   ~PcapngWriter() { Close(); }
 
   /// Creates (or truncates) `path` with mode 0640 and writes the section header
-  /// and one interface block per name. Returns an error message, empty on success.
-  std::string Open(const std::string& path, const std::vector<std::string>& interfaces, uint32_t snaplen,
-                   std::string_view application);
+  /// and one interface block per name.
+  Status Open(const std::string& path, const std::vector<std::string>& interfaces, uint32_t snaplen,
+              std::string_view application);
 
   /// Appends a packet: `data` is what was captured (at most snaplen bytes),
   /// `original_len` the frame's length, `unix_ns` its time. False on a write error.

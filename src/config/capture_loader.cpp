@@ -43,8 +43,8 @@ class CaptureLoader : ValueReader {
     Set(r.Get("packets"), d.packets, 1, 1'000'000'000);
     if (const Field* f = r.Get("filter")) {
       if (std::optional<std::string> s = String(*f)) {
-        if (std::string err = CheckCaptureFilter(*s, d.snaplen); !err.empty()) {
-          diag_.Error(f->at, fmt::format("filter '{}': {}", Printable(*s), err),
+        if (const Status st = CheckCaptureFilter(*s, d.snaplen); !st.ok()) {
+          diag_.Error(f->at, fmt::format("filter '{}': {}", Printable(*s), st.message()),
                       "libpcap filter syntax, as tcpdump's: e.g. 'udp and port 53' (see pcap-filter(7))");
         } else {
           d.filter = *s;

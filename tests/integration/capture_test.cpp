@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "poll.hpp"
 #include "ingestd/dataplane/eal.hpp"
 #include "ingestd/dataplane/hugepages.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
@@ -123,17 +124,6 @@ std::vector<std::string> WithoutPciDevices(const std::string& empty_dir, const s
   return out;
 }
 
-/// Polls `done` every 10 ms until it holds or `limit` passes.
-template <typename F>
-bool WaitFor(F done, std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(10ms);  // a poll interval, not synchronisation
-  }
-  return true;
-}
-
 /// The frames of a pcapng as tshark reads them: tshark rewrites it as pcap, libpcap reads that.
 std::vector<Bytes> FramesViaTshark(const std::string& pcapng, TempDir& dir) {
   const std::string pcap = pcapng + ".pcap";
@@ -180,29 +170,16 @@ TEST(Dumpcap, CapturesWhatARunningInstanceOnHugepagesReceives) {
   } runtime_files{prefix};
   const std::string config = dir.File("dumpcap.yaml");
   const std::string stats_path = dir.File("dumpcap-stats.json");
-  WriteText(config, fmt::format(R"(eal:
-  main_lcore: 0
-  memory_mb: 256
-  file_prefix: {}
-  hugepages: require   # a secondary process maps the primary's hugepages
-  log_level: warning
-ports:
-  - {{name: in, device: net_af_packet0, args: {{iface: d1}}, rx_queues: 1, tx_queues: 1}}
-  - {{name: out, device: net_null1, rx_queues: 0, tx_queues: 1}}
-pipeline:
-  mempool: {{mbufs: 8191, cache: 256}}
-  chains:
-    - rx: [in]
-      segments:
-        - {{lcore: 1, stages: [rx, parse, process, encode, tx]}}
-routes:
-  - {{from: in, to: out}}
-)",
-                                prefix));
+  ConfigBuilder yaml(prefix);
+  yaml.Eal("hugepages", "require");  // a secondary process maps the primary's hugepages
+  yaml.Port("in", "net_af_packet0").Arg("iface", "d1").Queues(1, 1);
+  yaml.Port("out", "net_null1").Queues(0, 1);
+  yaml.Mempool(8191).Chain({"in"});
+  WriteText(config, yaml.Route("in", "out").Yaml());
 
   Child ingestd(ns.Exec({IngestdBinary(), "-c", config, "--duration", "60", "--final-stats", stats_path}), dir,
                 "ingestd");
-  ASSERT_TRUE(WaitFor([&] { return ingestd.Stdout().find("ingestd: running") != std::string::npos; }, 30s))
+  ASSERT_TRUE(PollUntil([&] { return ingestd.Stdout().find("ingestd: running") != std::string::npos; }, 30s))
       << ingestd.Stdout() << ingestd.Stderr();
   EXPECT_EQ(ingestd.Stdout().find("(no hugepages)"), std::string::npos) << "ingestd must run on hugepages";
 
@@ -223,7 +200,7 @@ routes:
   Child cap(WithoutPciDevices(empty, {dumpcap, "--file-prefix=" + prefix, "-i", "net_af_packet0", "-p", "-c",
                                       std::to_string(kCount), "-w", out}),
             dir, "dumpcap");
-  ASSERT_TRUE(WaitFor([&] { return cap.Stderr().find("Packets captured:") != std::string::npos; }, 30s))
+  ASSERT_TRUE(PollUntil([&] { return cap.Stderr().find("Packets captured:") != std::string::npos; }, 30s))
       << cap.Stdout() << cap.Stderr();
   const std::string replay_pcap = dir.File("replay.pcap");
   framegen::WritePcap(replay_pcap, frames);
@@ -423,7 +400,7 @@ TEST(DropCapture, StartsAndStopsAtRunTimeThroughTelemetry) {
   const ScenarioFiles files = WriteScenario(s, Malformed(64), dir);
   Child ingestd({IngestdBinary(), "-c", files.config, "--duration", "60", "--final-stats", files.stats}, dir,
                 "ingestd");
-  ASSERT_TRUE(WaitFor([&] { return ingestd.Stdout().find("ingestd: running") != std::string::npos; }, 30s))
+  ASSERT_TRUE(PollUntil([&] { return ingestd.Stdout().find("ingestd: running") != std::string::npos; }, 30s))
       << ingestd.Stdout() << ingestd.Stderr();
   const std::string cmd = "/ingestd/drop_capture";
   const auto reply = [&](const std::string& params) {
@@ -442,14 +419,14 @@ TEST(DropCapture, StartsAndStopsAtRunTimeThroughTelemetry) {
   const std::string first = dir.File("first.pcapng");
   r = reply("start file=" + first + " packets=50");
   EXPECT_EQ(r.value("state", ""), "running") << r.dump();
-  EXPECT_TRUE(WaitFor([&] { return reply("status").value("state", "") == "stopped"; }, 20s));
+  EXPECT_TRUE(PollUntil([&] { return reply("status").value("state", "") == "stopped"; }, 20s));
   EXPECT_EQ(reply("status").value("written", uint64_t{0}), 50u);
 
   // Started again, stopped by command.
   const std::string second = dir.File("second.pcapng");
   r = reply("start file=" + second + " packets=1000000000 snaplen=64");
   EXPECT_EQ(r.value("state", ""), "running") << r.dump();
-  EXPECT_TRUE(WaitFor([&] { return reply("status").value("written", uint64_t{0}) >= 100; }, 20s));
+  EXPECT_TRUE(PollUntil([&] { return reply("status").value("written", uint64_t{0}) >= 100; }, 20s));
   r = reply("stop");
   EXPECT_EQ(r.value("state", ""), "stopped") << r.dump();
   const uint64_t second_written = r.value("written", uint64_t{0});

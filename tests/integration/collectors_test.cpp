@@ -24,6 +24,7 @@
 
 #include "flow_traffic.hpp"
 #include "harness.hpp"
+#include "poll.hpp"
 #include "live_stats.hpp"
 #include "netns.hpp"
 
@@ -32,16 +33,6 @@ namespace {
 
 using framegen::Bytes;
 using namespace std::chrono_literals;
-
-/// Polls `done` every 5 ms until it holds; false at `limit`.
-bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    if (done()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(5ms);  // the poll interval, not a synchronisation
-  }
-}
 
 /// A UDP socket on loopback (127.0.0.1 or ::1), port of the kernel's choosing.
 class UdpListener {
@@ -138,7 +129,7 @@ class CollectorProcess {
   bool v6() const { return v6_; }
   /// Stopped with `signal`; returns its exit status.
   int Stop(int signal) {
-    const bool drained = Eventually([&] { return UdpSocket(port_, v6_).rx_queue == 0; }, 20s);
+    const bool drained = PollUntil([&] { return UdpSocket(port_, v6_).rx_queue == 0; }, 20s);
     EXPECT_TRUE(drained) << name_ << " did not read its socket";
     socket_drops_ = UdpSocket(port_, v6_).drops;
     child_->Signal(signal);
@@ -152,7 +143,7 @@ class CollectorProcess {
   /// Starts `argv` and waits until its socket is bound.
   void Start(const std::vector<std::string>& argv, const TempDir& dir) {
     child_ = std::make_unique<Child>(argv, dir, name_);
-    const bool bound = Eventually([&] { return UdpSocket(port_, v6_).bound || Exited(child_->pid()); }, 20s) &&
+    const bool bound = PollUntil([&] { return UdpSocket(port_, v6_).bound || Exited(child_->pid()); }, 20s) &&
                        UdpSocket(port_, v6_).bound;
     if (!bound) throw std::runtime_error(fmt::format("{} did not bind UDP port {}: {}", name_, port_, Output()));
   }
@@ -245,7 +236,7 @@ print_refresh_time[flows]: 1
   /// process of the plugin's, which may outlive nfacctd by a moment).
   std::vector<Reported> Records() const {
     std::vector<nlohmann::json> lines;
-    const bool complete = Eventually(
+    const bool complete = PollUntil(
         [&] {
           lines.clear();
           std::ifstream in(output_);

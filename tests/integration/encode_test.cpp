@@ -37,41 +37,26 @@ TEST(Encode, VlanVxlanGreAndTruncationDecodeInTshark) {
   framegen::WritePcap(input, frames);
   auto out = [&](const char* name) { return dir.File(std::string(name) + ".pcap"); };
   const std::string config = dir.File("encode.yaml");
-  WriteText(config, fmt::format(R"(eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {}, hugepages: auto, log_level: warning}}
-ports:
-  - {{name: wire, device: net_pcap0, args: {{rx_pcap: {}}}}}
-  - name: tagged
-    device: net_pcap1
-    args: {{tx_pcap: {}}}
-    rx_queues: 0
-    encode: {{vlan: {{push: 100, pcp: 5}}}}
-  - name: vxlan
-    device: net_pcap2
-    args: {{tx_pcap: {}}}
-    rx_queues: 0
-    encode:
-      encap: {{type: vxlan, id: 42, src: 192.0.2.1, dst: 192.0.2.2, src_mac: "02:00:00:00:00:01", dst_mac: "02:00:00:00:00:02"}}
-  - name: gre
-    device: net_pcap3
-    args: {{tx_pcap: {}}}
-    rx_queues: 0
-    encode:
-      encap: {{type: gre, id: 7, src: 192.0.2.1, dst: 192.0.2.3, src_mac: "02:00:00:00:00:01", dst_mac: "02:00:00:00:00:03"}}
-  - name: snap
-    device: net_pcap4
-    args: {{tx_pcap: {}}}
-    rx_queues: 0
-    encode: {{truncate: 96}}
-pipeline:
-  chains: [{{rx: [wire], segments: [{{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}]}}]
-routes: [{{from: wire, to: drop}}]
-rules:
-  - {{match: {{dst_port: 1}}, forward: tagged}}
-  - {{match: {{dst_port: 2}}, forward: vxlan}}
-  - {{match: {{dst_port: 3}}, forward: gre}}
-  - {{match: {{dst_port: 4}}, forward: snap}}
-)",
-                                prefix, input, out("tagged"), out("vxlan"), out("gre"), out("snap")));
+  ConfigBuilder yaml(prefix);
+  yaml.Port("wire", "net_pcap0").Arg("rx_pcap", input);
+  auto output = [&](const char* name, const char* device, const char* encode) {
+    yaml.Port(name, device).Arg("tx_pcap", out(name)).RxQueues(0).Field("encode", encode);
+  };
+  output("tagged", "net_pcap1", "{vlan: {push: 100, pcp: 5}}");
+  output("vxlan", "net_pcap2",
+         "{encap: {type: vxlan, id: 42, src: 192.0.2.1, dst: 192.0.2.2, src_mac: \"02:00:00:00:00:01\", "
+         "dst_mac: \"02:00:00:00:00:02\"}}");
+  output("gre", "net_pcap3",
+         "{encap: {type: gre, id: 7, src: 192.0.2.1, dst: 192.0.2.3, src_mac: \"02:00:00:00:00:01\", "
+         "dst_mac: \"02:00:00:00:00:03\"}}");
+  output("snap", "net_pcap4", "{truncate: 96}");
+  yaml.Chain({"wire"}).Segment(1, 1);
+  yaml.Route("wire", "drop").Section("rules",
+                                     "  - {match: {dst_port: 1}, forward: tagged}\n"
+                                     "  - {match: {dst_port: 2}, forward: vxlan}\n"
+                                     "  - {match: {dst_port: 3}, forward: gre}\n"
+                                     "  - {match: {dst_port: 4}, forward: snap}\n");
+  WriteText(config, yaml.Yaml());
   const std::string stats_path = dir.File("final.json");
   const RunResult r = RunIngestd({"-c", config, "--packets", "100", "--duration", "60", "--final-stats", stats_path},
                                  dir, 90s);

@@ -175,37 +175,17 @@ TEST(Faults, TxStallPartialAcceptPipelineDropsOnlyWhatWasRefused) {
 // (SIGSTOP) and so stops reading; its ring fills and TX takes nothing more.
 std::string MemifYaml(const std::string& prefix, const std::string& socket, bool server,
                       const std::string& rx_pcap) {
-  const std::string memif = fmt::format(
-      "    args:\n      role: {}\n      socket: {}\n      id: 0\n", server ? "server" : "client", socket);
-  const std::string in = server ? "  - name: in\n    device: net_memif0\n" + memif
-                                : "  - name: in\n    device: net_pcap0\n    args:\n      rx_pcap: " + rx_pcap + "\n";
-  const std::string out = server ? "  - name: out\n    device: net_null1\n"
-                                 : "  - name: out\n    device: net_memif1\n" + memif;
-  return fmt::format(R"(eal:
-  main_lcore: 0
-  memory_mb: 256
-  file_prefix: {prefix}
-  hugepages: auto
-  log_level: warning
-ports:
-{in}    rx_queues: 1
-    tx_queues: 1
-{out}    rx_queues: 0
-    tx_queues: 1
-pipeline:
-  burst: 32
-  mempool: {{mbufs: 8191, cache: 256}}
-  chains:
-    - rx: [in]
-      segments:
-        - {{lcore: 1, cpu: {cpu}, stages: [rx, parse, process, encode, tx]}}
-routes:
-  - {{from: in, to: out}}
-stats:
-  period_ms: 10
-)",
-                     fmt::arg("prefix", prefix), fmt::arg("in", in), fmt::arg("out", out),
-                     fmt::arg("cpu", server ? 0 : 1));  // the two workers on different CPUs
+  ConfigBuilder yaml(prefix);
+  const auto memif = [&](PortYaml& port) -> PortYaml& {
+    return port.Arg("role", server ? "server" : "client").Arg("socket", socket).Arg("id", "0");
+  };
+  if (server) memif(yaml.Port("in", "net_memif0")).Queues(1, 1);
+  else yaml.Port("in", "net_pcap0").Arg("rx_pcap", rx_pcap).Queues(1, 1);
+  if (server) yaml.Port("out", "net_null1").Queues(0, 1);
+  else memif(yaml.Port("out", "net_memif1")).Queues(0, 1);
+  yaml.Burst(32).Mempool(8191);
+  yaml.Chain({"in"}).Segment(1, server ? 0 : 1);  // the two workers on different CPUs
+  return yaml.Route("in", "out").Section("stats", "{period_ms: 10}").Yaml();
 }
 
 TEST(Faults, MemifPeerThatStopsReadingStallsTheOutputAndTrafficResumes) {

@@ -2,6 +2,8 @@
 // Known flow traffic for the flow export tests, and the config of a run that exports it.
 #include "flow_traffic.hpp"
 
+#include "config_builder.hpp"
+
 #include <fmt/format.h>
 
 namespace ingestd::testing {
@@ -45,16 +47,11 @@ Traffic MakeTraffic(unsigned flows) {
 }
 
 std::string FlowsConfigYaml(const std::string& prefix, const std::string& input, const std::string& flows_yaml) {
-  return fmt::format(R"(eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {}, hugepages: auto, log_level: warning}}
-ports:
-  - {{name: wire, device: net_pcap0, args: {{rx_pcap: {}}}}}
-  - {{name: out, device: net_null1, rx_queues: 0}}
-pipeline:
-  chains: [{{rx: [wire], segments: [{{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}]}}]
-routes: [{{from: wire, to: out}}]
-flows: {{{}}}
-)",
-                     prefix, input, flows_yaml);
+  ConfigBuilder c(prefix);
+  c.Port("wire", "net_pcap0").Arg("rx_pcap", input);
+  c.Port("out", "net_null1").RxQueues(0);
+  c.Chain({"wire"}).Segment(1, 1);
+  return c.Route("wire", "out").Section("flows", "{" + flows_yaml + "}").Yaml();
 }
 
 }  // namespace ingestd::testing

@@ -169,60 +169,17 @@ void WriteText(const std::string& path, const std::string& text) {
 }
 
 std::string Scenario::Yaml() const {
-  std::string segments;
-  unsigned mbufs = 8191;
-  switch (layout) {
-    case Layout::kRunToCompletion:
-      segments = "        - {lcore: 1, stages: [rx, parse, process, encode, tx]}\n";
-      break;
-    case Layout::kPipeline:
-      segments =
-          "        - {lcore: 1, stages: [rx, parse]}\n"
-          "        - {lcore: 2, cpu: 0, stages: [process, encode, tx]}\n";
-      break;
-    case Layout::kStagePerLcore:
-      segments =
-          "        - {lcore: 1, cpu: 1, stages: [rx]}\n"
-          "        - {lcore: 2, cpu: 0, stages: [parse]}\n"
-          "        - {lcore: 3, cpu: 1, stages: [process]}\n"
-          "        - {lcore: 4, cpu: 0, stages: [encode]}\n"
-          "        - {lcore: 5, cpu: 1, stages: [tx]}\n";
-      mbufs = 16383;  // four rings of 1024 on top of the descriptors
-      break;
-  }
-  return fmt::format(R"(eal:
-  main_lcore: 0
-  memory_mb: 256
-  file_prefix: {prefix}
-  hugepages: auto
-  log_level: warning
-ports:
-  - name: in
-    device: net_pcap0
-    args:
-      rx_pcap: {rx}
-{infinite}    rx_queues: 1
-    tx_queues: 1
-{out_port}    rx_queues: 0
-    tx_queues: 1
-{extra}pipeline:
-  burst: 32
-  mempool: {{mbufs: {mbufs}, cache: 256}}
-  chains:
-    - rx: [in]
-      ring_size: 1024
-      ring_policy: {policy}
-      segments:
-{segments}routes:
-  - {{from: in, to: out}}
-{extra_top})",
-                     fmt::arg("prefix", prefix), fmt::arg("rx", rx_pcap),
-                     fmt::arg("infinite", infinite_rx ? "      infinite_rx: 1\n" : ""),
-                     fmt::arg("extra", extra_out_port_yaml), fmt::arg("policy", ring_policy),
-                     fmt::arg("segments", segments), fmt::arg("mbufs", mbufs), fmt::arg("extra_top", extra_yaml),
-                     fmt::arg("out_port", null_output ? "  - name: out\n    device: net_null1\n"
-                                                      : fmt::format("  - name: out\n    device: net_pcap1\n"
-                                                                    "    args:\n      tx_pcap: {}\n", tx_pcap)));
+  ConfigBuilder c(prefix);
+  PortYaml& in = c.Port("in", "net_pcap0").Arg("rx_pcap", rx_pcap);
+  if (infinite_rx) in.Arg("infinite_rx", "1");
+  in.Queues(1, 1);
+  PortYaml& out = null_output ? c.Port("out", "net_null1") : c.Port("out", "net_pcap1").Arg("tx_pcap", tx_pcap);
+  out.Queues(0, 1);
+  for (const auto& [key, value] : out_port_fields) out.Field(key, value);
+  // One stage per lcore: four rings of 1024 on top of the descriptors.
+  c.Burst(32).Mempool(layout == Layout::kStagePerLcore ? 16383 : 8191);
+  c.Chain({"in"}).RingSize(1024).RingPolicy(ring_policy).Segments(layout);
+  return c.Route("in", "out").Raw(extra_yaml).Yaml();
 }
 
 ScenarioFiles WriteScenario(Scenario& s, const std::vector<framegen::Bytes>& frames, TempDir& dir) {

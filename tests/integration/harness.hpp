@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "config_builder.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
 
 namespace ingestd::testing {
@@ -92,12 +93,6 @@ nlohmann::json ReadJson(const std::string& path);
 std::optional<uint64_t> NumberAfter(const std::string& text, const std::string& label);
 void WriteText(const std::string& path, const std::string& text);
 
-enum class Layout {
-  kRunToCompletion,  // one lcore: rx..tx
-  kPipeline,         // two lcores: rx..parse | process..tx
-  kStagePerLcore,    // five lcores on two CPUs, a ring between every two stages
-};
-
 /// A two-port scenario: `in` (net_pcap0, rx_pcap) routed to `out` (net_pcap1, tx_pcap).
 struct Scenario {
   std::string prefix;
@@ -106,9 +101,9 @@ struct Scenario {
   Layout layout = Layout::kRunToCompletion;
   bool infinite_rx = false;
   std::string ring_policy = "drop";
-  std::string extra_out_port_yaml;  // appended to the out port (e.g. set_dst_mac)
+  YamlFields out_port_fields;       // more keys of the out port (e.g. set_dst_mac)
   bool null_output = false;         // out is net_null (counts and frees) instead of a capture
-  std::string extra_yaml;           // appended at the top level (e.g. a stats section)
+  std::string extra_yaml;           // top-level YAML appended (e.g. a stats section)
 
   std::string Yaml() const;
 };

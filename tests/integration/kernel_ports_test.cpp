@@ -29,6 +29,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "poll.hpp"
 #include "ingestd/framegen/frame_builder.hpp"
 #include "ingestd/stats/report.hpp"
 #include "ingestd/stats/segment_reader.hpp"
@@ -47,18 +48,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
-
-/// Polls `done` until it holds or `limit` passes. The pause between polls only
-/// spaces them out; the condition is what synchronises.
-template <typename F>
-bool PollUntil(F&& done, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  for (;;) {
-    if (done()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-}
 
 std::string Program(const std::string& name) {
   const std::string path = FindProgram(name);
@@ -189,41 +178,29 @@ class Replay {
   std::unique_ptr<Child> child_;
 };
 
-std::string Yaml(const std::string& prefix, const std::string& ports, const std::string& chains,
-                 const std::string& extra = "") {
-  return fmt::format(R"(eal:
-  main_lcore: 0
-  memory_mb: 256
-  file_prefix: {}
-  hugepages: auto
-  log_level: warning
-ports:
-{}pipeline:
-  mempool: {{mbufs: 8191, cache: 256}}
-  chains:
-{}routes:
-  - {{from: in, to: out}}
-{})",
-                     prefix, ports, chains, extra);
+/// `in` routed to af_packet on b1, one run-to-completion lcore; `stats`: a stats section's value.
+std::string OneChainYaml(const std::string& prefix, const PortYaml& in, const std::string& stats = "") {
+  ConfigBuilder yaml(prefix);
+  yaml.Port(in);
+  yaml.Port("out", "net_af_packet1").Arg("iface", "b1").Queues(0, 1);
+  yaml.Mempool(8191).Chain({"in"}).Segment(1, 1);
+  yaml.Route("in", "out");
+  if (!stats.empty()) yaml.Section("stats", stats);
+  return yaml.Yaml();
 }
 
-constexpr const char* kOneChain =
-    "    - rx: [in]\n      segments:\n        - {lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}\n";
-constexpr const char* kAfPacketOut =
-    "  - {name: out, device: net_af_packet1, args: {iface: b1}, rx_queues: 0, tx_queues: 1}\n";
 // framecnt 4096: the kernel's RX ring holds a whole test's traffic, so a worker
 // descheduled on a busy 2-CPU machine cannot make the kernel drop frames (which
 // 22.11's af_packet would not count: its imissed stays 0).
-constexpr const char* kAfPacketIn =
-    "  - {name: in, device: net_af_packet0, args: {iface: a1, framecnt: 4096}}\n";
+PortYaml AfPacketIn() { return PortYaml("in", "net_af_packet0").Arg("iface", "a1").Arg("framecnt", "4096"); }
 
-/// Runs `in_port_yaml` → af_packet on b1 with `frames` replayed into `inject_iface`:
+/// Runs `in` → af_packet on b1 with `frames` replayed into `inject_iface`:
 /// the capture on b0 must equal the input, in order, and the counters must balance.
 /// `inject_iface` exists once ingestd runs (a tap it creates), so it is used after.
-json ExpectForwardedByteForByte(NetNamespace& ns, TempDir& dir, const std::string& in_port_yaml,
+json ExpectForwardedByteForByte(NetNamespace& ns, TempDir& dir, const PortYaml& in,
                                 const std::string& inject_iface, const std::vector<Bytes>& frames) {
   const std::string prefix = UniquePrefix(TestName());
-  NsIngestd ingestd(ns, dir, prefix, Yaml(prefix, in_port_yaml + kAfPacketOut, kOneChain), {"--duration", "60"});
+  NsIngestd ingestd(ns, dir, prefix, OneChainYaml(prefix, in), {"--duration", "60"});
   if (!ingestd.WaitRunning(20s)) {
     ADD_FAILURE() << "ingestd did not start:\n" << ingestd.Output();
     return nullptr;
@@ -306,7 +283,7 @@ TEST(KernelPorts, AfPacketForwardsEveryFrameByteForByte) {
   TempDir dir;
   const std::vector<Bytes> frames = WithoutAfPacketRewrites(WellFormed(framegen::MixedTraffic(17, 2500)));
   ASSERT_GT(frames.size(), 1500u);
-  const json stats = ExpectForwardedByteForByte(rig.ns, dir, kAfPacketIn, "a0", frames);
+  const json stats = ExpectForwardedByteForByte(rig.ns, dir, AfPacketIn(), "a0", frames);
   if (!stats.is_null()) {
     EXPECT_EQ(stats.at("ports").at(0).at("link_up"), 1);
   }
@@ -320,7 +297,7 @@ TEST(KernelPorts, TapInAfPacketOutForwardsEveryFrameByteForByte) {
   Rig rig("tap");
   TempDir dir;
   const std::vector<Bytes> frames = WellFormed(framegen::MixedTraffic(19, 2500));
-  ExpectForwardedByteForByte(rig.ns, dir, "  - {name: in, device: net_tap0, args: {iface: tin}}\n", "tin", frames);
+  ExpectForwardedByteForByte(rig.ns, dir, PortYaml("in", "net_tap0").Arg("iface", "tin"), "tin", frames);
 }
 
 TEST(KernelPorts, AfXdpInForwardsEveryFrameByteForByte) {
@@ -335,8 +312,7 @@ TEST(KernelPorts, AfXdpInForwardsEveryFrameByteForByte) {
   const std::vector<Bytes> frames = WellFormed(framegen::MixedTraffic(23, 2500));
   // af_xdp pairs RX and TX queues: one each, though only RX is used.
   const json stats = ExpectForwardedByteForByte(
-      rig.ns, dir, "  - {name: in, device: net_af_xdp0, args: {iface: a1}, rx_queues: 1, tx_queues: 1}\n", "a0",
-      frames);
+      rig.ns, dir, PortYaml("in", "net_af_xdp0").Arg("iface", "a1").Queues(1, 1), "a0", frames);
   // DPDK 22.11's af_xdp keeps its fill ring's 2048 buffers past close: reported, not a leak.
   if (!stats.is_null()) {
     EXPECT_EQ(stats.at("totals").at("mbufs_kept_by_devices"), 2048);
@@ -383,7 +359,7 @@ TEST(KernelPorts, LinkDownAndUpWhileTrafficFlows) {
   ASSERT_EQ(index.size(), frames.size());
   const std::string prefix = UniquePrefix(TestName());
   NsIngestd ingestd(rig.ns, dir, prefix,
-                    Yaml(prefix, std::string(kAfPacketIn) + kAfPacketOut, kOneChain, "stats: {period_ms: 10}\n"),
+                    OneChainYaml(prefix, AfPacketIn(), "{period_ms: 10}"),
                     {"--duration", "60"});
   ASSERT_TRUE(ingestd.WaitRunning(20s)) << ingestd.Output();
   Capture capture(rig.ns, dir, "b0", frames.size());
@@ -556,15 +532,13 @@ TEST(KernelPorts, TwoQueuesKeepBothDirectionsOfEachFlowOnOneQueue) {
   }
   const std::string q0 = dir.File("queue0.pcap"), q1 = dir.File("queue1.pcap");
   const std::string prefix = UniquePrefix(TestName());
-  const std::string ports = fmt::format(
-      "  - {{name: in, device: net_af_packet0, args: {{iface: a1, qpairs: 2, framecnt: 4096}}, rx_queues: 2, "
-      "tx_queues: 2}}\n"
-      "  - {{name: out, device: net_pcap1, args: {{tx_pcap: [{}, {}]}}, rx_queues: 0, tx_queues: 2}}\n",
-      q0, q1);
-  const std::string chains =
-      "    - rx: [\"in:0\"]\n      segments:\n        - {lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}\n"
-      "    - rx: [\"in:1\"]\n      segments:\n        - {lcore: 2, cpu: 0, stages: [rx, parse, process, encode, tx]}\n";
-  NsIngestd ingestd(rig.ns, dir, prefix, Yaml(prefix, ports, chains),
+  ConfigBuilder yaml(prefix);
+  yaml.Port("in", "net_af_packet0").Arg("iface", "a1").Arg("qpairs", "2").Arg("framecnt", "4096").Queues(2, 2);
+  yaml.Port("out", "net_pcap1").Arg("tx_pcap", fmt::format("[{}, {}]", q0, q1)).Queues(0, 2);
+  yaml.Mempool(8191).Route("in", "out");
+  yaml.Chain({"\"in:0\""}).Segment(1, 1);
+  yaml.Chain({"\"in:1\""}).Segment(2, 0);
+  NsIngestd ingestd(rig.ns, dir, prefix, yaml.Yaml(),
                     {"--packets", std::to_string(frames.size()), "--duration", "30"});
   ASSERT_TRUE(ingestd.WaitRunning(20s)) << ingestd.Output();
   Replay replay(rig.ns, dir, "a0", frames, 10000);

@@ -63,33 +63,13 @@ struct RuntimeDirGuard {
 };
 
 std::string MemifConfig(const std::string& prefix, const std::string& socket) {
-  return fmt::format(R"(eal:
-  main_lcore: 0
-  memory_mb: 256
-  file_prefix: {prefix}
-  hugepages: auto
-  log_level: warning
-ports:
-  - name: feed
-    device: net_memif0
-    args: {{role: server, id: 0, socket: {socket}, socket-abstract: "no"}}
-    rx_queues: 1
-    tx_queues: 1
-  - name: out
-    device: net_null1
-    rx_queues: 0
-    tx_queues: 1
-pipeline:
-  burst: 32
-  mempool: {{mbufs: 8191, cache: 256}}
-  chains:
-    - rx: [feed]
-      segments:
-        - {{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}
-routes:
-  - {{from: feed, to: out}}
-)",
-                     fmt::arg("prefix", prefix), fmt::arg("socket", socket));
+  ConfigBuilder c(prefix);
+  c.Port("feed", "net_memif0")
+      .Arg("role", "server").Arg("id", "0").Arg("socket", socket).Arg("socket-abstract", "\"no\"")
+      .Queues(1, 1);
+  c.Port("out", "net_null1").Queues(0, 1);
+  c.Burst(32).Mempool(8191).Chain({"feed"}).Segment(1, 1);
+  return c.Route("feed", "out").Yaml();
 }
 
 TEST(Memif, TestpmdTxonlyFeedsIngestdAndEveryPacketSentIsReceived) {

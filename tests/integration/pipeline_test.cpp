@@ -191,7 +191,7 @@ TEST(Pipeline, EncodeRewritesDestinationMacOnTheOutputPort) {
   const auto frames = WellFormed(framegen::MixedTraffic(5, 300));
   Scenario s;
   s.prefix = UniquePrefix(TestName());
-  s.extra_out_port_yaml = "    set_dst_mac: 02:aa:bb:cc:dd:ee\n";
+  s.out_port_fields = {{"set_dst_mac", "02:aa:bb:cc:dd:ee"}};
   const Outcome o = RunScenario(s, frames, dir);
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
   ASSERT_EQ(o.output.size(), frames.size());

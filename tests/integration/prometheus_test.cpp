@@ -23,6 +23,7 @@
 
 #include "exposition.hpp"
 #include "harness.hpp"
+#include "poll.hpp"
 #include "live_stats.hpp"
 
 namespace ingestd::testing {
@@ -73,16 +74,8 @@ int FreePort(bool v6 = false) {
   return port;
 }
 
-/// Calls `done` until it holds, at most until `limit`; each try is a request, so the
-/// pause between tries only spares the CPU.
-bool PollFor(std::chrono::milliseconds limit, const std::function<bool()>& done) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
+// Each poll is a request to a server: a tenth of a second apart spares the CPU.
+constexpr auto kRequestInterval = std::chrono::milliseconds(100);
 
 struct HttpAnswer {
   int status = -1;  // -1: no answer
@@ -120,7 +113,8 @@ class Server {
   }
   /// Waits until the server's stderr contains `text`; false if it exits or the limit passes.
   bool WaitForLog(const std::string& text, std::chrono::milliseconds limit) {
-    return PollFor(limit, [&] { return child_->Stderr().find(text) != std::string::npos || Exited(child_->pid()); }) &&
+    return PollUntil([&] { return child_->Stderr().find(text) != std::string::npos || Exited(child_->pid()); }, limit,
+                     kRequestInterval) &&
            child_->Stderr().find(text) != std::string::npos;
   }
   Child& child() { return *child_; }
@@ -162,7 +156,8 @@ class Prometheus : public Server {
  public:
   Prometheus(const std::string& target, TempDir& dir) : Prometheus(target, dir, FreePort()) {}
   bool Ready() {
-    return PollFor(60s, [&] { return Exited(child().pid()) || Get("127.0.0.1", port_, "/-/ready").status == 200; }) &&
+    return PollUntil([&] { return Exited(child().pid()) || Get("127.0.0.1", port_, "/-/ready").status == 200; }, 60s,
+                     kRequestInterval) &&
            !Exited(child().pid());
   }
   /// GET /api/v1/<what> with `params`; null unless status is "success".
@@ -295,13 +290,13 @@ TEST(Prometheus, ScrapesRxRateDropReasonAndLatencyOfALiveInstance) {
 
   const std::string sel = fmt::format("instance=\"{}\"", ingestd.prefix());
   std::optional<double> rx_rate, p99;
-  const bool live = PollFor(60s, [&] {
+  const bool live = PollUntil([&] {
     if (!rx_rate || *rx_rate <= 0) rx_rate = prometheus.Query(fmt::format("sum(rate(ingestd_lcore_rx_pkts_total{{{}}}[5s]))", sel));
     if (!p99 || !std::isfinite(*p99))
       p99 = prometheus.Query(fmt::format(
           "histogram_quantile(0.99, sum by (le) (rate(ingestd_latency_e2e_seconds_bucket{{{}}}[5s])))", sel));
     return rx_rate && *rx_rate > 0 && p99 && std::isfinite(*p99);
-  });
+  }, 60s, kRequestInterval);
   EXPECT_TRUE(live) << "rx rate " << (rx_rate ? fmt::format("{}", *rx_rate) : "none") << ", p99 "
                     << (p99 ? fmt::format("{}", *p99) : "none") << "\n" << prometheus.child().Stderr();
   if (p99) {
@@ -335,13 +330,13 @@ TEST(Prometheus, ScrapesRxRateDropReasonAndLatencyOfALiveInstance) {
   ASSERT_GT(count, 0u) << final_stats.at("totals").dump();
   const uint64_t rx = final_stats.at("totals").at("rx_packets").get<uint64_t>();
   std::optional<double> drops, rx_total, up;
-  const bool settled = PollFor(30s, [&] {
+  const bool settled = PollUntil([&] {
     drops = prometheus.Query(fmt::format("sum(ingestd_drops_total{{{},reason=\"{}\"}})", sel, reason));
     rx_total = prometheus.Query(fmt::format("sum(ingestd_lcore_rx_pkts_total{{{}}})", sel));
     up = prometheus.Query(fmt::format("ingestd_up{{{}}}", sel));
     return drops && *drops == static_cast<double>(count) && rx_total && *rx_total == static_cast<double>(rx) && up &&
            *up == 0;
-  });
+  }, 30s, kRequestInterval);
   EXPECT_TRUE(settled) << reason << ": prometheus " << (drops ? fmt::format("{}", *drops) : "none") << ", ingestd "
                        << count << "; rx prometheus " << (rx_total ? fmt::format("{}", *rx_total) : "none")
                        << ", ingestd " << rx << "; up " << (up ? fmt::format("{}", *up) : "none");

@@ -67,25 +67,19 @@ TEST(Rules, EachActionIsSeenOnTheOutputCaptures) {
 
   auto out = [&](const char* name) { return dir.File(std::string(name) + ".pcap"); };
   const std::string config = dir.File("rules.yaml");
-  WriteText(config, fmt::format(R"(eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {}, hugepages: auto, log_level: warning}}
-ports:
-  - {{name: wire, device: net_pcap0, args: {{rx_pcap: {}}}}}
-  - {{name: tools, device: net_pcap1, args: {{tx_pcap: {}}}, rx_queues: 0}}
-  - {{name: archive, device: net_pcap2, args: {{tx_pcap: {}}}, rx_queues: 0}}
-  - {{name: ids0, device: net_pcap3, args: {{tx_pcap: {}}}, rx_queues: 0}}
-  - {{name: ids1, device: net_pcap4, args: {{tx_pcap: {}}}, rx_queues: 0}}
-  - {{name: rest, device: net_pcap5, args: {{tx_pcap: {}}}, rx_queues: 0}}
-pipeline:
-  chains: [{{rx: [wire], segments: [{{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}]}}]
-routes: [{{from: wire, to: rest}}]
-rules:
-  - {{name: iperf, match: {{proto: udp, dst_port: 5001}}, forward: tools, mirror: archive}}
-  - {{name: no-icmp, match: {{proto: icmp}}, drop: true}}
-  - {{name: syn, match: {{tcp_flags: [syn, "!ack"]}}, sample: 4, forward: tools}}
-  - {{name: tcp, match: {{proto: tcp}}, balance: [ids0, ids1]}}
-  - {{name: v6, match: {{src: "fd00::/8"}}, count: true}}
-)",
-                                prefix, input, out("tools"), out("archive"), out("ids0"), out("ids1"), out("rest")));
+  ConfigBuilder yaml(prefix);
+  yaml.Port("wire", "net_pcap0").Arg("rx_pcap", input);
+  for (const char* name : {"tools", "archive", "ids0", "ids1", "rest"})
+    yaml.Port(name, fmt::format("net_pcap{}", yaml.PortCount())).Arg("tx_pcap", out(name)).RxQueues(0);
+  yaml.Chain({"wire"}).Segment(1, 1);
+  yaml.Route("wire", "rest");
+  yaml.Section("rules",
+               "  - {name: iperf, match: {proto: udp, dst_port: 5001}, forward: tools, mirror: archive}\n"
+               "  - {name: no-icmp, match: {proto: icmp}, drop: true}\n"
+               "  - {name: syn, match: {tcp_flags: [syn, \"!ack\"]}, sample: 4, forward: tools}\n"
+               "  - {name: tcp, match: {proto: tcp}, balance: [ids0, ids1]}\n"
+               "  - {name: v6, match: {src: \"fd00::/8\"}, count: true}\n");
+  WriteText(config, yaml.Yaml());
   const std::string stats_path = dir.File("final.json");
   const RunResult r = RunIngestd({"-c", config, "--packets", std::to_string(frames.size()), "--duration", "60",
                                   "--final-stats", stats_path},
@@ -168,19 +162,15 @@ TEST(Rules, ReloadUnderTrafficLosesNothingAndABadFileChangesNothing) {
   const std::string input = dir.File("in.pcap");
   framegen::WritePcap(input, frames);
   const std::string config = dir.File("rules.yaml");
+  std::string written;
   auto write = [&](const std::string& rules) {
-    WriteText(config, fmt::format(R"(eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {}, hugepages: auto, log_level: warning}}
-ports:
-  - {{name: wire, device: net_pcap0, args: {{rx_pcap: {}, infinite_rx: 1}}}}
-  - {{name: a, device: net_null1, rx_queues: 0}}
-  - {{name: b, device: net_null2, rx_queues: 0}}
-pipeline:
-  chains: [{{rx: [wire], segments: [{{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}]}}]
-routes: [{{from: wire, to: b}}]
-stats: {{period_ms: 10}}
-rules:
-{})",
-                                  prefix, input, rules));
+    ConfigBuilder yaml(prefix);
+    yaml.Port("wire", "net_pcap0").Arg("rx_pcap", input).Arg("infinite_rx", "1");
+    yaml.Port("a", "net_null1").RxQueues(0);
+    yaml.Port("b", "net_null2").RxQueues(0);
+    yaml.Chain({"wire"}).Segment(1, 1);
+    written = yaml.Route("wire", "b").Section("stats", "{period_ms: 10}").Section("rules", rules).Yaml();
+    WriteText(config, written);
   };
   write("  - {name: r1, match: {dst_port: 1000}, forward: a}\n");
   const std::string stats_path = dir.File("final.json");
@@ -214,7 +204,8 @@ rules:
     return reloads(r, "refused") == 1 && Drops(r.json, "rule_drop") > dropped_before + 10000;
   }, 30s, &live)) << ingestd.Stderr();
   EXPECT_EQ(reloads(live, "generation"), 2u);
-  EXPECT_NE(ingestd.Stderr().find("rules.yaml:11:29: dst: '10.0.0.1/8' has bits set past its prefix length"),
+  EXPECT_NE(ingestd.Stderr().find(fmt::format("rules.yaml:{}:29: dst: '10.0.0.1/8' has bits set past its prefix length",
+                                              LineOf(written, "10.0.0.1/8"))),
             std::string::npos) << ingestd.Stderr();
   EXPECT_NE(ingestd.Stderr().find("reload refused"), std::string::npos);
 

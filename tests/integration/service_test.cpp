@@ -63,24 +63,24 @@ std::string RunConfig(TempDir& dir, const std::string& prefix) {
   framegen::WritePcap(pcap, framegen::UdpTraffic(7, 64, 64));
   dir.OwnSegment(prefix);
   const std::string config = dir.File(prefix + ".yaml");
-  WriteText(config, fmt::format(R"(eal:
-  memory_mb: 256
-  file_prefix: {}
-  log_level: info
-ports:
-  - {{name: in, device: net_pcap0, args: {{rx_pcap: {}}}}}
-  - {{name: out, device: net_null0, rx_queues: 0}}
-pipeline:
-  mempool: {{mbufs: 8191, cache: 256}}
-  chains:
-    - rx: [in]
-      segments:
-        - {{lcore: 1, stages: [rx, parse, process, encode, tx]}}
-routes:
-  - {{from: in, to: out}}
-)",
-                                prefix, pcap));
+  ConfigBuilder yaml(prefix);
+  yaml.WithoutEal("main_lcore").WithoutEal("hugepages").Eal("log_level", "info");
+  yaml.Port("in", "net_pcap0").Arg("rx_pcap", pcap);
+  yaml.Port("out", "net_null0").RxQueues(0);
+  yaml.Mempool(8191).Chain({"in"});
+  WriteText(config, yaml.Route("in", "out").Yaml());
   return config;
+}
+
+/// A --check-config config naming one PCI device, with `args`; `prefix` empty: no file_prefix.
+std::string PciConfigYaml(const std::string& prefix, const std::string& bdf, const std::string& name,
+                          const YamlFields& args = {}) {
+  ConfigBuilder yaml(prefix);
+  yaml.WithoutEal("main_lcore").WithoutEal("log_level").Eal("hugepages", "off");
+  PortYaml& port = yaml.Port(name, bdf);
+  for (const auto& [key, value] : args) port.Arg(key, value);
+  yaml.Chain({name}).Segment(1, 1);
+  return yaml.Route(name, "drop").Yaml();
 }
 
 TEST(Service, EveryToolAnswersVersionWithTheProjectVersion) {
@@ -160,17 +160,7 @@ TEST(Service, LogLinesForJournaldCarryPriorityPrefixesAndNoTime) {
   WriteText(sys + "/devices/system/node/node0/cpulist", "0-1\n");
   WriteText(sys + "/devices/system/node/node1/cpulist", "2-3\n");
   const std::string nic = dir.File("nic.yaml");
-  WriteText(nic, R"(eal: {memory_mb: 256, hugepages: off}
-ports:
-  - {name: east, device: 0000:81:00.0}
-pipeline:
-  chains:
-    - rx: [east]
-      segments:
-        - {lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}
-routes:
-  - {from: east, to: drop}
-)");
+  WriteText(nic, PciConfigYaml("", "0000:81:00.0", "east"));
   const std::string err2 = dir.File("check.stderr");
   WriteText(err2, "");
   ASSERT_EQ(stat(err2.c_str(), &st), 0);
@@ -184,23 +174,9 @@ routes:
   EXPECT_EQ(check.Stdout(), nic + ": ok (1 ports, 1 chains, 1 routes)\n");
 }
 
-/// A config naming one PCI device, with `args_yaml` under it.
-std::string PciConfig(TempDir& dir, const std::string& prefix, const std::string& bdf,
-                      const std::string& args_yaml = "") {
+std::string PciConfig(TempDir& dir, const std::string& prefix, const std::string& bdf, const YamlFields& args = {}) {
   const std::string path = dir.File(prefix + ".yaml");
-  WriteText(path, fmt::format(R"(eal: {{memory_mb: 256, file_prefix: {}, hugepages: off}}
-ports:
-  - name: wire
-    device: {}
-{}pipeline:
-  chains:
-    - rx: [wire]
-      segments:
-        - {{lcore: 1, cpu: 1, stages: [rx, parse, process, encode, tx]}}
-routes:
-  - {{from: wire, to: drop}}
-)",
-                              prefix, bdf, args_yaml));
+  WriteText(path, PciConfigYaml(prefix, bdf, "wire", args));
   return path;
 }
 
@@ -235,7 +211,7 @@ TEST(CheckConfig, BifurcatedDeviceWithDevargsIsAcceptedAndAllowListedWithThem) {
   TempDir dir;
   const std::string prefix = UniquePrefix(TestName());
   const std::string sys = FakePci(dir, "0000:03:00.0", "mlx5_core");
-  const std::string config = PciConfig(dir, prefix, "03:00.0", "    args: {rxq_cqe_comp_en: 0, mprq_en: 1}\n");
+  const std::string config = PciConfig(dir, prefix, "03:00.0", {{"rxq_cqe_comp_en", "0"}, {"mprq_en", "1"}});
   Child check({"/usr/bin/env", "INGESTD_SYSFS_ROOT=" + sys, IngestdBinary(), "--check-config", config}, dir, "check");
   EXPECT_EQ(check.Wait(10s), 0) << check.Stderr();
   EXPECT_NE(check.Stderr().find("notice ingestd[" + std::to_string(check.pid()) +

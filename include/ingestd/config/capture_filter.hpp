@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <string>
 
+#include "ingestd/status.hpp"
+
 namespace ingestd::config {
 
 /// Compiles `filter` for Ethernet frames of up to `snaplen` bytes with libpcap.
-/// Returns libpcap's message for a bad filter, empty when it compiles (or is empty).
+/// Ok when it compiles (or is empty); else an error with libpcap's message.
 /// Threading: any thread (libpcap's compiler is serialised inside).
-std::string CheckCaptureFilter(const std::string& filter, uint32_t snaplen);
+Status CheckCaptureFilter(const std::string& filter, uint32_t snaplen);
 
 }  // namespace ingestd::config

@@ -32,7 +32,7 @@ bool ParseWindow(std::string_view value, Window& w, std::string_view& arg) {
 
 }  // namespace
 
-std::string ParseFaultPlan(std::string_view spec, FaultPlan& out) {
+Status ParseFaultPlan(std::string_view spec, FaultPlan& out) {
   out = FaultPlan{};
   while (!spec.empty()) {
     const size_t comma = spec.find(',');
@@ -46,8 +46,8 @@ std::string ParseFaultPlan(std::string_view spec, FaultPlan& out) {
     std::string_view arg;
     uint64_t n = 0;
     const auto bad = [&](std::string_view form) {
-      return fmt::format("{}: bad item '{}': expected {}=START+DURATION{} (milliseconds, duration > 0)", kFaultsEnv,
-                         item, name, form);
+      return Status::Error(fmt::format("{}: bad item '{}': expected {}=START+DURATION{} (milliseconds, duration > 0)",
+                                       kFaultsEnv, item, name, form));
     };
     if (name == "tx_stall") {
       if (!ParseWindow(value, out.tx_stall, arg)) return bad("[:ACCEPT]");
@@ -67,11 +67,11 @@ std::string ParseFaultPlan(std::string_view spec, FaultPlan& out) {
     } else if (name == "double_free") {
       if (!ParseWindow(value, out.double_free, arg) || !arg.empty()) return bad("");
     } else {
-      return fmt::format("{}: unknown fault '{}' (known: tx_stall, tx_slow, rx_slow, pool_hold, double_free)",
-                         kFaultsEnv, name);
+      return Status::Error(fmt::format(
+          "{}: unknown fault '{}' (known: tx_stall, tx_slow, rx_slow, pool_hold, double_free)", kFaultsEnv, name));
     }
   }
-  return {};
+  return Status::Ok();
 }
 
 }  // namespace ingestd::faults

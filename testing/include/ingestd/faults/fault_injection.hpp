@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ingestd/status.hpp"
+
 struct rte_mempool;
 
 namespace ingestd::faults {
@@ -62,9 +64,9 @@ struct FaultPlan {
   }
 };
 
-/// Parses a plan. @return an error message naming the bad item, or "" when
-/// `spec` is valid (an empty spec is a valid plan with no faults).
-std::string ParseFaultPlan(std::string_view spec, FaultPlan& out);
+/// Parses a plan. @return an error naming the bad item, or ok when `spec` is valid (an
+/// empty spec is a valid plan with no faults).
+Status ParseFaultPlan(std::string_view spec, FaultPlan& out);
 
 struct InjectorState;
 
@@ -81,9 +83,8 @@ class Injector {
 
   /// Control path, after the ports have started and before the lcores launch:
   /// a callback on every RX and TX queue of `ports`, the hold thread on `pools`.
-  /// @return an error message, or "" on success.
-  std::string Install(const FaultPlan& plan, std::span<const uint16_t> ports,
-                      std::span<rte_mempool* const> pools);
+  Status Install(const FaultPlan& plan, std::span<const uint16_t> ports,
+                 std::span<rte_mempool* const> pools);
   /// After every lcore has returned: ends a hold still running (the mbufs go
   /// back) and removes the callbacks. Idempotent.
   void Stop();

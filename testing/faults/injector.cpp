@@ -255,8 +255,8 @@ Injector::Injector() : state_(std::make_unique<InjectorState>()) {}
 
 Injector::~Injector() { Stop(); }
 
-std::string Injector::Install(const FaultPlan& plan, std::span<const uint16_t> ports,
-                              std::span<rte_mempool* const> pools) {
+Status Injector::Install(const FaultPlan& plan, std::span<const uint16_t> ports,
+                         std::span<rte_mempool* const> pools) {
   InjectorState& s = *state_;
   s.plan = plan;
   s.tx_stall = ToCycles(plan.tx_stall, s.hz);
@@ -268,7 +268,7 @@ std::string Injector::Install(const FaultPlan& plan, std::span<const uint16_t> p
   for (uint16_t port : ports) {
     rte_eth_dev_info info{};
     if (int rc = rte_eth_dev_info_get(port, &info); rc != 0)
-      return fmt::format("fault injection: port {}: {}", port, rte_strerror(-rc));
+      return Status::Error(-rc, fmt::format("fault injection: port {}: {}", port, rte_strerror(-rc)));
     for (uint16_t q = 0; q < info.nb_tx_queues; ++q) {
       auto tq = std::make_unique<TxQueueFaults>();
       tq->owner = &s;
@@ -276,8 +276,8 @@ std::string Injector::Install(const FaultPlan& plan, std::span<const uint16_t> p
       tq->queue = q;
       tq->callback = rte_eth_add_tx_callback(port, q, OnTxBurst, tq.get());
       if (tq->callback == nullptr)
-        return fmt::format("fault injection: no TX callback on port {} queue {}: {}", port, q,
-                           rte_strerror(rte_errno));
+        return Status::Error(rte_errno, fmt::format("fault injection: no TX callback on port {} queue {}: {}", port,
+                                                    q, rte_strerror(rte_errno)));
       s.tx_queues.push_back(std::move(tq));
     }
     for (uint16_t q = 0; q < info.nb_rx_queues; ++q) {
@@ -287,14 +287,14 @@ std::string Injector::Install(const FaultPlan& plan, std::span<const uint16_t> p
       rq->queue = q;
       rq->callback = rte_eth_add_rx_callback(port, q, OnRxBurst, rq.get());
       if (rq->callback == nullptr)
-        return fmt::format("fault injection: no RX callback on port {} queue {}: {}", port, q,
-                           rte_strerror(rte_errno));
+        return Status::Error(rte_errno, fmt::format("fault injection: no RX callback on port {} queue {}: {}", port,
+                                                    q, rte_strerror(rte_errno)));
       s.rx_queues.push_back(std::move(rq));
     }
   }
   s.pools.assign(pools.begin(), pools.end());
   if (plan.pool_hold.enabled) s.hold_thread = std::thread([&s] { s.HoldLoop(); });
-  return {};
+  return Status::Ok();
 }
 
 void Injector::Stop() {
