@@ -30,13 +30,17 @@ inline bool BuildFlowKey(rte_mbuf* m, const packet::PktMeta& meta, flows::FlowKe
 
 inline void TrackFlows(rte_mbuf* const* pkts, uint16_t n, flows::FlowTable& table, uint64_t now,
                        stats::LcoreCounters& c) noexcept {
+  flows::FlowKey keys[kMaxBurst];
+  flows::FlowUpdate updates[kMaxBurst];
+  uint16_t k = 0;
   for (uint16_t i = 0; i < n; ++i) {
-    flows::FlowKey key;
     uint8_t tcp_flags;
     uint32_t ip_bytes;
-    if (BuildFlowKey(pkts[i], packet::Meta(pkts[i]), key, tcp_flags, ip_bytes))
-      table.Update(key, pkts[i]->pkt_len, ip_bytes, tcp_flags, now, c);
+    if (BuildFlowKey(pkts[i], packet::Meta(pkts[i]), keys[k], tcp_flags, ip_bytes))
+      updates[k++] = flows::FlowUpdate{pkts[i]->pkt_len, ip_bytes, tcp_flags};
   }
+  // One bulk lookup for the burst: its cache misses overlap instead of queueing.
+  table.UpdateBurst(keys, updates, k, now, c);
 }
 
 }  // namespace ingestd::stages
