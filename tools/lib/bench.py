@@ -105,7 +105,8 @@ class Bench:
             huge = variant.endswith("-huge")
             state = variant.removeprefix("flowtable-").removesuffix("-huge")
             flows = 0 if state == "off" else frames
-            if huge and not self.hugepages.reserve(bench_runs.ingestd_memory_mb(frames, flows) // 2 + 64):
+            # EAL's -m from 2 MiB pages, and a quarter more for what it maps beside (memseg lists, its files).
+            if huge and not self.hugepages.reserve(bench_runs.ingestd_memory_mb(frames, flows) * 5 // 8 + 64):
                 raise Skipped(self.hugepages.error)
             config = os.path.join(self.work, f"{variant}.yaml")
             bench_runs.write_ingestd_config(config, "rtc", pcap, frames, self.prefix, flows=flows,

@@ -111,9 +111,8 @@ class Hugepages:
             return [line.split()[1] for line in f if line.split()[2] == "hugetlbfs"]
 
     def reserve(self, pages):
-        """At least `pages` free; True when they are there."""
-        if self.held >= pages:
-            return True
+        """At least `pages` free, checked before every run: an ingestd of another instance with
+        `hugepages: auto` may have taken some meanwhile. True when they are there."""
         try:
             if self.previous is None:
                 with open(self.NR) as f:
