@@ -121,6 +121,16 @@ Traffic RandomTraffic(uint32_t flows, size_t packets, uint32_t seed) {
   return t;
 }
 
+/// One packet of each of `flows` flows.
+Traffic DistinctFlows(uint32_t flows) {
+  Traffic t;
+  for (uint32_t f = 0; f < flows; ++f) {
+    t.keys.push_back(Key(f));
+    t.updates.push_back({64, 50, 0});
+  }
+  return t;
+}
+
 /// Feeds `t` in bursts of `burst`, all at time `now`.
 void Feed(FlowTable& table, const Traffic& t, uint16_t burst, uint64_t now, stats::LcoreCounters& c) {
   for (size_t at = 0; at < t.keys.size(); at += burst) {
@@ -168,11 +178,7 @@ TEST(FlowTable, AFullTableHoldsItsCapacity) {
   constexpr uint32_t kCapacity = 4096;
   auto table = Table(kCapacity);
   stats::LcoreCounters c;
-  Traffic t;
-  for (uint32_t f = 0; f < kCapacity; ++f) {
-    t.keys.push_back(Key(f));
-    t.updates.push_back({64, 50, 0});
-  }
+  const Traffic t = DistinctFlows(kCapacity);
   Feed(*table, t, 32, 1, c);
   EXPECT_EQ(c.flows_created.Load(), kCapacity) << "extendable buckets: every flow fits, whatever its hash";
   EXPECT_EQ(c.flow_evictions.Load(), 0u);
@@ -250,11 +256,7 @@ TEST(FlowTable, BusyFlowsLeaveAfterTheActiveTimeoutAndStartAgain) {
 TEST(FlowTable, ExpiryLooksAtItsBudgetOfPositionsOnly) {
   auto table = Table(64);
   stats::LcoreCounters c;
-  Traffic t;
-  for (uint32_t f = 0; f < 64; ++f) {
-    t.keys.push_back(Key(f));
-    t.updates.push_back({64, 50, 0});
-  }
+  const Traffic t = DistinctFlows(64);
   Feed(*table, t, 32, 0, c);
   table->Expire(kIdle, 1, c);
   EXPECT_LE(c.flows_exported.Load(), 1u);
@@ -265,11 +267,7 @@ TEST(FlowTable, ExpiryLooksAtItsBudgetOfPositionsOnly) {
 TEST(FlowTable, AFullExportRingCountsLostRecords) {
   auto table = Table(64, 4);  // a ring of 4 holds 3 records
   stats::LcoreCounters c;
-  Traffic t;
-  for (uint32_t f = 0; f < 5; ++f) {
-    t.keys.push_back(Key(f));
-    t.updates.push_back({64, 50, 0});
-  }
+  const Traffic t = DistinctFlows(5);
   Feed(*table, t, 32, 0, c);
   table->Expire(kIdle, 128, c);
   EXPECT_EQ(c.flows_exported.Load(), 3u);
