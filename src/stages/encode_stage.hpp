@@ -21,6 +21,9 @@ namespace ingestd::stages {
 
 inline constexpr uint16_t kEncapIpOffset = RTE_ETHER_HDR_LEN;
 inline constexpr uint16_t kEncapL4Offset = RTE_ETHER_HDR_LEN + sizeof(rte_ipv4_hdr);
+/// rte_vlan_insert and rte_vlan_strip memmove the two MAC addresses by one tag (counted
+/// as bytes_copied). Encapsulation moves none: it writes a new header in the headroom.
+inline constexpr uint32_t kVlanMovedBytes = 2 * RTE_ETHER_ADDR_LEN;
 
 /// The outer headers in front of `m`; false when its headroom is too small.
 inline bool Encapsulate(rte_mbuf* m, const EncodeTable::PortRewrite& rw, const packet::PktMeta& meta) noexcept {
@@ -47,6 +50,7 @@ inline bool Encapsulate(rte_mbuf* m, const EncodeTable::PortRewrite& rw, const p
 inline uint16_t EncodeBurst(rte_mbuf** pkts, uint16_t n, const EncodeTable& encode, DropSink& drops,
                             stats::LcoreCounters& c) noexcept {
   uint16_t kept = 0;
+  uint64_t moved = 0;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     const packet::PktMeta& meta = packet::Meta(m);
@@ -71,9 +75,11 @@ inline uint16_t EncodeBurst(rte_mbuf** pkts, uint16_t n, const EncodeTable& enco
           drops.Drop(m, stats::DropSlot(stats::OtherDrop::kNoHeadroom));
           continue;
         }
+        moved += kVlanMovedBytes;
         break;
       case EncodeTable::Vlan::kPop:
-        rte_vlan_strip(m);  // an 802.1Q outer tag; other frames pass as they are
+        // An 802.1Q outer tag; other frames pass as they are.
+        if (rte_vlan_strip(m) == 0) moved += kVlanMovedBytes;
         break;
       case EncodeTable::Vlan::kSet:
         if (meta.vlan_count != 0) {
@@ -92,6 +98,7 @@ inline uint16_t EncodeBurst(rte_mbuf** pkts, uint16_t n, const EncodeTable& enco
     }
     pkts[kept++] = m;
   }
+  if (moved != 0) c.bytes_copied.Add(moved);
   return kept;
 }
 

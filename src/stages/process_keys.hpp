@@ -18,13 +18,14 @@
 
 namespace ingestd::stages {
 
-/// One burst's keys, in packet order.
+/// One burst's keys. The rules' keys are in packet order; the flow keys and their
+/// updates are packed (IP packets only: others have no flow), as the flow table's
+/// burst update takes them.
 struct BurstKeys {
-  rules::AclKey acl[kMaxBurst];        // when rules are in force
-  flows::FlowKey flow[kMaxBurst];      // when flows are on
-  uint32_t ip_bytes[kMaxBurst];        // flows: the IP length
-  uint8_t tcp_flags[kMaxBurst];        // flows: the outer TCP flags byte
-  bool tracked[kMaxBurst];             // flows: an IP packet (others have no flow)
+  rules::AclKey acl[kMaxBurst];              // when rules are in force
+  flows::FlowKey flow[kMaxBurst];            // when flows are on
+  flows::FlowUpdate flow_update[kMaxBurst];  // lengths and TCP flags, parallel to `flow`
+  uint16_t flows = 0;
 };
 
 /// The rules' key of the packet at `frame` past its outer address pair (already in
@@ -54,6 +55,7 @@ inline void FinishAclKey(const uint8_t* frame, const packet::PktMeta& meta, uint
 template <bool kAcl, bool kFlow>
 inline void BuildKeys(rte_mbuf* const* pkts, uint16_t n, BurstKeys& keys) noexcept {
   static_assert(kAcl || kFlow);
+  keys.flows = 0;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     const packet::PktMeta& meta = packet::Meta(m);
@@ -63,7 +65,7 @@ inline void BuildKeys(rte_mbuf* const* pkts, uint16_t n, BurstKeys& keys) noexce
     const uint8_t tcp_flags = TcpFlagsOf(frame, meta);
     // The address pair goes where the first key wants it; the flow key copies it from there.
     rules::AclKey& acl = keys.acl[i];
-    flows::FlowKey& flow = keys.flow[i];
+    flows::FlowKey& flow = keys.flow[keys.flows];  // kept only if the packet is IP
     void* src = kAcl ? static_cast<void*>(acl.src) : static_cast<void*>(flow.src);
     void* dst = kAcl ? static_cast<void*>(acl.dst) : static_cast<void*>(flow.dst);
     const uint8_t dscp = MappedAddresses(l3, meta.l3, src, dst);
@@ -78,9 +80,7 @@ inline void BuildKeys(rte_mbuf* const* pkts, uint16_t n, BurstKeys& keys) noexce
       flow.proto = meta.ip_proto;
       flow.in_port = static_cast<uint8_t>(meta.in_port);
       flow.pad[0] = flow.pad[1] = 0;
-      keys.tracked[i] = ip;
-      keys.tcp_flags[i] = tcp_flags;
-      keys.ip_bytes[i] = ip ? IpLength(l3, meta.l3) : 0;
+      if (ip) keys.flow_update[keys.flows++] = flows::FlowUpdate{m->pkt_len, IpLength(l3, meta.l3), tcp_flags};
     }
   }
 }

@@ -40,8 +40,9 @@ def _fmt(v, digits=1):
 
 
 def _variants(summary, case):
+    """The variants run in `case`: known ones in report order, any other after them (never dropped)."""
     present = {k[3] for k in summary if k[0] == case}
-    return [v for v in VARIANT_ORDER if v in present]
+    return [v for v in VARIANT_ORDER if v in present] + sorted(present - set(VARIANT_ORDER))
 
 
 def stage_cycles_after_rx(s):
@@ -126,19 +127,29 @@ def table_rules(summary):
     return lines
 
 
+FLOW_INPUTS = {"flows": 16384, "flows262k": 262144, "flows1m": 1048576}
+
+
 def table_flows(summary):
-    """The flow table's cost: off, and on with as many flows as the capture has."""
+    """The flow table's cost: off, on, on with 10,000 rules; with hugepages and without."""
     off = summary.get(("flows", "flows", 64, "flowtable-off"))
-    lines = ["| flow table | flows | Mpps median (min–max) | × off | process stage cycles/pkt | all stages cycles/pkt |",
-             "|---|---|---|---|---|---|"]
-    for mix, variant, flows in (("flows", "flowtable-off", "16,384"), ("flows", "flowtable-on", "16,384"),
-                                ("flows262k", "flowtable-on", "262,144"), ("flows1m", "flowtable-on", "1,048,576")):
-        s = summary.get(("flows", mix, 64, variant))
-        if not s:
-            continue
+    lines = ["| flow table | flows | rules | hugepages | Mpps median (min–max) | × off | "
+             "process stage cycles/pkt | × without hugepages (process) | all stages cycles/pkt |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    keys = sorted((k for k in summary if k[0] == "flows"),
+                  key=lambda k: (FLOW_INPUTS.get(k[1], 0), "rules" in k[3], "on" in k[3], k[3].endswith("-huge")))
+    for key in keys:
+        s, variant = summary[key], key[3]
+        huge = variant.endswith("-huge")
+        state = variant.removeprefix("flowtable-").removesuffix("-huge")
         ratio = f"{s['mpps'] / off['mpps']:.2f}×" if off else "—"
-        lines.append(f"| {variant.split('-')[1]} | {flows} | {s['mpps']:.2f} ({s['mpps_min']:.2f}–{s['mpps_max']:.2f}) | "
-                     f"{ratio} | {_fmt(s.get('process_cycles'))} | {_fmt(s.get('cycles_per_packet'))} |")
+        plain = summary.get((*key[:3], variant.removesuffix("-huge"))) if huge else None
+        vs_plain = (f"{s['process_cycles'] / plain['process_cycles']:.2f}×"
+                    if plain and s.get("process_cycles") and plain.get("process_cycles") else "—")
+        lines.append(f"| {'off' if state == 'off' else 'on'} | {FLOW_INPUTS.get(key[1], 0):,} | "
+                     f"{'10,000' if state == 'rules' else 0} | {'2 MiB, reserved' if huge else 'none (--no-huge)'} | "
+                     f"{s['mpps']:.2f} ({s['mpps_min']:.2f}–{s['mpps_max']:.2f}) | {ratio} | "
+                     f"{_fmt(s.get('process_cycles'))} | {vs_plain} | {_fmt(s.get('cycles_per_packet'))} |")
     return lines
 
 
@@ -194,7 +205,9 @@ def targets(summary):
         r = mine["mpps"] / owned["mpps"]
         out.append(f"- 1500 B vs the owned-copy baseline on the same core: {r:.1f}× (target ≥ 5×): {verdict(r >= 5)}; "
                    f"it allocates {owned['heap_allocs_per_packet']:.1f} times ({owned['heap_bytes_per_packet']:,.0f} B) "
-                   f"and copies {owned['bytes_copied_per_packet']:,.0f} B per packet; ingestd 0, 0 and 0")
+                   f"and copies {owned['bytes_copied_per_packet']:,.0f} B per packet; ingestd "
+                   f"{_fmt(mine.get('heap_allocs_per_packet'), 1)}, {_fmt(mine.get('heap_bytes_per_packet'), 0)} and "
+                   f"{_fmt(mine.get('bytes_copied_per_packet'), 0)}")
     cost = [summary.get(("stats-cost", "udp", 64, v)) for v in ("measured", "unmeasured")]
     if all(cost):
         r = 1 - cost[0]["mpps"] / cost[1]["mpps"]
@@ -322,7 +335,7 @@ def plots(summary, out):
     return written
 
 
-def write(rows, out, command, args, tsc_hz):
+def write(rows, out, command, args, tsc_hz, failures=(), skipped=()):
     summary = summarise(rows)
     parts = [f"# ingestd benchmark\n\nCommand: `{command}` — {args.runs} alternating round(s), {args.seconds:g} s per "
              "run. Input: `net_pcap` with `infinite_rx=1` over a generated capture, output `net_null`; every "
@@ -341,6 +354,8 @@ def write(rows, out, command, args, tsc_hz):
                   "\n".join(table_rules(summary))]
     if any(k[0] == "flows" for k in summary):
         parts += ["## Flow table (64 B UDP, every frame of the capture its own flow, replayed; run to completion)",
+                  "Hugepages: the runs marked reserved ran with `hugepages: require` on 2 MiB pages tools/bench "
+                  "reserved for them (and gave back); all the others with `hugepages: off` (--no-huge).",
                   "\n".join(table_flows(summary))]
     if any(k[0] == "memif" for k in summary):
         parts += ["## memif: a second DPDK process feeding ingestd",
@@ -348,6 +363,14 @@ def write(rows, out, command, args, tsc_hz):
                   "CPU 1) → `net_null`. Both sides copy each frame (memif without zero-copy); the slower sets the "
                   "rate; txonly frees what a full ring refuses, so refused / sent well above 0 means ingestd was the slower.",
                   "\n".join(table_memif(summary))]
+    if failures:
+        parts += ["## Failed runs (tools/bench exits 1)",
+                  "\n".join(["| round | case | input | frame | variant | error |", "|---|---|---|---|---|---|"] +
+                            [f"| {rnd} | {case} | {mix} | {size} B | {variant} | {why.splitlines()[0][:200]} |"
+                             for rnd, case, mix, size, variant, why in failures])]
+    if skipped:
+        parts += ["## Skipped runs", "\n".join(f"- {case} {mix} {size} B {variant}: {why}"
+                                              for _, case, mix, size, variant, why in skipped)]
     found = targets(summary)
     if found:
         parts += ["## Targets", "\n".join(found)]

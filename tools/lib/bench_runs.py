@@ -22,7 +22,7 @@ LAYOUTS = {
     "pipeline": [(1, 1, "[rx]"), (2, 0, "[parse, process, encode, tx]")],
 }
 
-CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, log_level: error}}
+CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, hugepages: {hugepages}, log_level: error}}
 ports:
   - {{name: in, device: net_pcap0, args: {{rx_pcap: {pcap}, infinite_rx: 1}}}}
   - {{name: out, device: net_null1, rx_queues: 0, set_src_mac: "02:00:00:00:00:01", set_dst_mac: "02:00:00:00:00:02"}}
@@ -59,16 +59,27 @@ def rules_yaml(count):
     return "\n".join(lines) + "\n"
 
 
-def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rules=0, flows=0):
-    """net_pcap infinite_rx keeps every frame of the capture in an mbuf: size the pool for it."""
-    mbufs = max(8191, 2 ** (frames + 8192).bit_length() - 1)
+def ingestd_memory_mb(frames, flows=0):
+    """EAL memory for a run: ~4 KiB per mbuf of --no-huge memory, ~256 B per flow of table
+    (rte_hash buckets and keys, one 64 B line of totals per flow), 128 MiB for the rest."""
+    return max(256, pool_mbufs(frames) * 4 // 1024 + 128 + flows * 256 // 2**20)
+
+
+def pool_mbufs(frames):
+    """net_pcap infinite_rx keeps every frame of the capture in an mbuf: the pool holds them
+    and 8191 more for descriptors, rings and caches."""
+    return max(8191, frames + 8191)
+
+
+def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rules=0, flows=0, hugepages=False):
+    """`hugepages`: require them (the run fails without) or run with --no-huge, never guessed."""
+    mbufs = pool_mbufs(frames)
     segments = "\n".join(f"        - {{lcore: {lcore}, cpu: {cpu}, stages: {stages}}}"
                          for lcore, cpu, stages in LAYOUTS[layout])
     with open(path, "w") as f:
-        # ~4 KiB per mbuf of --no-huge memory, and ~256 B per flow of table (hash, keys, entries).
-        memory_mb = max(256, mbufs * 4 // 1024 + 128 + flows * 256 // 2**20)
-        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=memory_mb,
-                              segments=segments, ring_size=ring_size))
+        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=ingestd_memory_mb(frames, flows),
+                              segments=segments, ring_size=ring_size,
+                              hugepages="require" if hugepages else "off"))
         f.write(rules_yaml(rules))
         if flows:
             # Room for every flow of the capture; records at the end go to /dev/null.
@@ -76,7 +87,71 @@ def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rul
             f.write(f"flows: {{capacity: {capacity}, idle_timeout_ms: 600000, jsonl: /dev/null}}\n")
 
 
-QUEUES_CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, log_level: error}}
+class Hugepages:
+    """2 MiB hugepages for the runs that ask for them: reserved through /proc/sys/vm/nr_hugepages
+    (root) and a hugetlbfs mounted at /dev/hugepages if none is; both put back by release().
+    `error` says why they could not be had (those runs are then skipped, saying so)."""
+    NR = "/proc/sys/vm/nr_hugepages"
+    MOUNT = "/dev/hugepages"
+
+    def __init__(self):
+        self.previous, self.mounted, self.held, self.error = None, False, 0, None
+
+    @staticmethod
+    def _free_pages():
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        if info["Hugepagesize"].split()[0] != "2048":
+            raise OSError(f"default hugepage size is {info['Hugepagesize'].strip()}, not 2048 kB")
+        return int(info["HugePages_Free"])
+
+    @staticmethod
+    def _mounts():
+        with open("/proc/mounts") as f:
+            return [line.split()[1] for line in f if line.split()[2] == "hugetlbfs"]
+
+    def reserve(self, pages):
+        """At least `pages` free, checked before every run: an ingestd of another instance with
+        `hugepages: auto` may have taken some meanwhile. True when they are there."""
+        try:
+            if self.previous is None:
+                with open(self.NR) as f:
+                    self.previous = int(f.read())
+            free = self._free_pages()
+            if free < pages:
+                with open(self.NR) as f:
+                    total = int(f.read())
+                with open(self.NR, "w") as f:
+                    f.write(f"{total + pages - free}\n")
+            if not self._mounts():
+                os.makedirs(self.MOUNT, exist_ok=True)
+                subprocess.run(["mount", "-t", "hugetlbfs", "nodev", self.MOUNT], check=True, capture_output=True)
+                self.mounted = True
+            free = self._free_pages()
+            if free < pages:
+                raise OSError(f"the kernel gave {free} free hugepages of the {pages} asked")
+        except (OSError, subprocess.CalledProcessError) as e:
+            self.error = f"cannot reserve {pages} hugepages of 2 MiB: {e} (as root it works)"
+            self.release()
+            return False
+        self.held, self.error = pages, None
+        return True
+
+    def release(self):
+        if self.mounted:
+            subprocess.run(["umount", self.MOUNT], check=False, capture_output=True)
+            self.mounted = False
+        if self.previous is not None:
+            try:
+                with open(self.NR, "w") as f:
+                    f.write(f"{self.previous}\n")
+            except OSError:
+                pass
+            self.previous = None
+        self.held = 0
+
+
+QUEUES_CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, hugepages: off, log_level: error}}
 ports:
   - {{name: in, device: net_pcap0, args: {{rx_pcap: [{pcaps}], infinite_rx: 1}}, rx_queues: {queues}, tx_queues: {queues}}}
   - {{name: out, device: net_null1, rx_queues: 0, tx_queues: {queues}, set_src_mac: "02:00:00:00:00:01", set_dst_mac: "02:00:00:00:00:02"}}
@@ -95,7 +170,7 @@ QUEUE_CPUS = [1, 0]
 
 def write_queues_config(path, queues, pcap, frames, prefix):
     """net_pcap with one rx_pcap (the same capture) per RX queue, one chain per queue, into net_null."""
-    mbufs = max(8191, 2 ** (frames * queues + 8192).bit_length() - 1)
+    mbufs = pool_mbufs(frames * queues)
     chains = "\n".join(f"    - rx: [\"in:{q}\"]\n      segments:\n"
                        f"        - {{lcore: {q + 1}, cpu: {QUEUE_CPUS[q]}, stages: [rx, parse, process, encode, tx]}}"
                        for q in range(queues))
@@ -115,7 +190,9 @@ def _percentiles(entries, metric):
 
 def ingestd(binary, config, seconds, stats_path):
     run = subprocess.run([binary, "-c", config, "--duration", str(seconds), "--final-stats", stats_path],
-                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=seconds + 60, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=seconds + 120, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"{binary} -c {config} exited {run.returncode}: {run.stderr.strip()[-1500:]}")
     compiled = re.search(r"rules compiled in ([0-9.]+) ms", run.stdout)
     with open(stats_path) as f:
         report = json.load(f)
@@ -159,7 +236,9 @@ def testpmd(mode, pcap, seconds, prefix, tsc_hz):
             "--", f"--forward-mode={mode}", "--stats-period", "1", "--nb-cores=1", "--total-num-mbufs=8192",
             "--no-mlockall"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(seconds + 1)  # the measuring window (plus the first, start-up period): not a synchronisation
+    # The measuring window (plus the first, start-up period): not a synchronisation. testpmd
+    # prints rates once a second, so a window shorter than that would show none.
+    time.sleep(max(seconds, 1) + 1)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=60)
     subprocess.run(["rm", "-rf", f"/var/run/dpdk/{prefix}"], check=False)
@@ -206,7 +285,7 @@ def remove_segment(prefix):
         pass
 
 
-MEMIF_CONFIG = """eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {prefix}, log_level: error}}
+MEMIF_CONFIG = """eal: {{main_lcore: 0, memory_mb: 256, file_prefix: {prefix}, hugepages: off, log_level: error}}
 ports:
   - {{name: feed, device: net_memif0, args: {{role: server, id: 0, socket: {socket}, socket-abstract: "no"}}}}
   - {{name: out, device: net_null1, rx_queues: 0, set_src_mac: "02:00:00:00:00:01", set_dst_mac: "02:00:00:00:00:02"}}

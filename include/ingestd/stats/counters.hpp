@@ -110,7 +110,7 @@ inline constexpr std::string_view kOtherDropDescriptions[kOtherDropCount] = {
   X(heap_allocs, "allocations", "malloc/new calls on this lcore")                        \
   X(heap_bytes, "bytes", "bytes asked of malloc/new on this lcore")                      \
   X(heap_frees, "frees", "free/delete calls on this lcore")                              \
-  X(bytes_copied, "bytes", "bytes of packet data copied (zero by design)")              \
+  X(bytes_copied, "bytes", "bytes of packet data moved or copied (VLAN push and pop: 12 per packet)") \
   X(timed_bursts, "bursts", "bursts whose stages were timed (1 in stats.stage_timing_every)")
 
 /// What one stage did on this lcore. Timing is sampled (timed bursts only):

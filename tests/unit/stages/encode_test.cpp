@@ -87,6 +87,27 @@ TEST_F(EncodeTest, VlanPushPopAndSet) {
   EXPECT_EQ(Encode(kFrame, pop), kFrame) << "untagged frames pass as they are";
 }
 
+TEST_F(EncodeTest, BytesCopiedCountsWhatVlanPushAndPopMove) {
+  auto copied_by = [&](const Bytes& frame, const EncodeTable::PortRewrite& rw) {
+    const uint64_t before = counters_.bytes_copied.Load();
+    Encode(frame, rw);
+    return counters_.bytes_copied.Load() - before;
+  };
+  EncodeTable::PortRewrite push, pop, set, vxlan;
+  push.vlan = EncodeTable::Vlan::kPush;
+  pop.vlan = EncodeTable::Vlan::kPop;
+  set.vlan = EncodeTable::Vlan::kSet;
+  config::EncapConfig encap;
+  encap.type = config::EncapConfig::Type::kVxlan;
+  BuildEncapTemplate(encap, vxlan);
+  const Bytes tagged = FrameBuilder().Vlan(300).Ipv4().Udp().Build();
+  EXPECT_EQ(copied_by(kFrame, push), 12u) << "the MAC addresses move into the headroom";
+  EXPECT_EQ(copied_by(tagged, pop), 12u) << "the MAC addresses move over the tag";
+  EXPECT_EQ(copied_by(kFrame, pop), 0u) << "nothing to pop";
+  EXPECT_EQ(copied_by(tagged, set), 0u) << "the tag is rewritten in place";
+  EXPECT_EQ(copied_by(kFrame, vxlan), 0u) << "outer headers are written in the headroom, the frame stays";
+}
+
 TEST_F(EncodeTest, TruncateCutsToTheSnapLength) {
   EncodeTable::PortRewrite cut;
   cut.truncate = 96;
