@@ -18,5 +18,7 @@ inline constexpr unsigned kMaxPorts = 32;
 inline constexpr unsigned kMaxRxQueuesPerChain = 64;
 /// Lcores (RTE_MAX_LCORE): lcore ids are 0 .. kMaxLcores - 1.
 inline constexpr unsigned kMaxLcores = 128;
+/// Lcores one segment fans out over (`lcores: [..]`): the rings its upstream spreads to.
+inline constexpr unsigned kMaxFanout = 16;
 
 }  // namespace ingestd

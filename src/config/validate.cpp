@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -34,6 +35,7 @@ class Validator {
   void Run() {
     CheckLcores();
     CheckStageCoverage();
+    CheckFanout();
     CheckPolling();
     CheckQueuesPerChain();
     CheckRoutes();
@@ -118,8 +120,11 @@ class Validator {
                                 c, StageName(first.first)),
                     order);
       }
+      // A fan-out's replicas share their stages: each segment is checked once, by its first lcore.
+      size_t prev_head = 0;
       for (size_t s = 1; s < chain.segments.size(); ++s) {
-        const SegmentConfig& prev = chain.segments[s - 1];
+        if (chain.segments[s].replica != 0) continue;
+        const SegmentConfig& prev = chain.segments[std::exchange(prev_head, s)];
         const SegmentConfig& seg = chain.segments[s];
         if (prev.last == Stage::kTx) {
           diag_.Error(seg.mark,
@@ -151,6 +156,32 @@ class Validator {
                                 "'tx'",
                                 c, StageName(last.last)),
                     order);
+      }
+    }
+  }
+
+  // A fan-out is fed by the segment before it, which picks each packet's lcore by a
+  // hash of its parsed addresses and ports, and each of its lcores transmits itself.
+  void CheckFanout() {
+    for (size_t c = 0; c < cfg_.pipeline.chains.size(); ++c) {
+      const ChainConfig& chain = cfg_.pipeline.chains[c];
+      if (!p_.chains[c].stages_ok) continue;
+      for (size_t s = 0; s < chain.segments.size(); ++s) {
+        const SegmentConfig& seg = chain.segments[s];
+        if (seg.replica != 0 || seg.replicas == 1) continue;
+        if (s == 0 || chain.segments[s - 1].last < Stage::kParse) {
+          diag_.Error(seg.mark,
+                      fmt::format("chain {} fans out at stage '{}' before anything has parsed the packets",
+                                  c, StageName(seg.first)),
+                      "fan out after parse (stages: [rx, parse] on one lcore, then lcores: [..] for the "
+                      "rest): packets are spread by a hash of their parsed addresses and ports");
+        }
+        if (seg.last != Stage::kTx) {
+          diag_.Error(seg.mark,
+                      fmt::format("chain {}: a segment on several lcores must run to 'tx' (it ends at '{}')",
+                                  c, StageName(seg.last)),
+                      "each lcore of a fan-out transmits on a TX queue of its own; give it the stages up to tx");
+        }
       }
     }
   }
@@ -252,8 +283,12 @@ class Validator {
       }
     }
 
-    // Chain i transmits on TX queue i of whatever port it sends to.
-    const size_t chains = p_.chain_count;
+    // Every transmitting lcore has a TX queue of its own on whatever port it sends to:
+    // chain by chain, one per lcore of the chain's last segment.
+    size_t chains = 0;
+    for (const ChainConfig& chain : cfg_.pipeline.chains)
+      chains += chain.segments.empty() ? 1 : chain.segments.back().replicas;
+    chains = std::max(chains, p_.chain_count);
     std::set<uint16_t> outputs;
     for (const RouteConfig& rt : routes)
       if (rt.out_port != kDropRoute) outputs.insert(rt.out_port);
@@ -266,8 +301,8 @@ class Validator {
       const PortConfig& port = cfg_.ports[out];
       if (!p_.ports[out].ok || port.tx_queues >= chains) continue;
       diag_.Error(p_.ports[out].tx_queues,
-                  fmt::format("port '{}' has {} TX queue{} but {} chains send to it (chain i "
-                              "transmits on TX queue i)",
+                  fmt::format("port '{}' has {} TX queue{} but {} lcores transmit to it (each "
+                              "transmitting lcore has a TX queue of its own)",
                               port.name, port.tx_queues, port.tx_queues == 1 ? "" : "s", chains),
                   fmt::format("set tx_queues: {} on port '{}'", chains, port.name));
     }

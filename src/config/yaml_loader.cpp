@@ -47,7 +47,7 @@ const std::vector<std::string> kPortKeys = {"name",    "device",  "args",       
 const std::vector<std::string> kPipelineKeys = {"burst", "tx_retries", "mempool", "chains"};
 const std::vector<std::string> kMempoolKeys = {"mbufs", "cache", "data_room", "clones"};
 const std::vector<std::string> kChainKeys = {"rx", "ring_size", "ring_policy", "segments"};
-const std::vector<std::string> kSegmentKeys = {"lcore", "cpu", "stages"};
+const std::vector<std::string> kSegmentKeys = {"lcore", "cpu", "lcores", "cpus", "stages"};
 const std::vector<std::string> kRouteKeys = {"from", "to"};
 
 const std::vector<std::string> kHugepageModes = {"auto", "require", "off"};
@@ -588,20 +588,40 @@ class Loader : ValueReader {
       return;
     }
     sm.lcore = sm.cpu = seg.mark;
-    bool lcore_ok = false;
-    if (const Field* f = r.Require("lcore", context)) {
-      sm.lcore = sm.cpu = f->at;
-      if (std::optional<uint64_t> v = Uint(*f, 1, kMaxLcore)) {
-        seg.lcore = seg.cpu = static_cast<unsigned>(*v);
-        lcore_ok = true;
+    // One lcore (`lcore:`), or a fan-out over several (`lcores: [2, 3]`): each lcore
+    // becomes a replica of the segment, fed by flow hash from the segment before.
+    std::vector<Field> lcores, cpus;
+    const Field* one = r.Get("lcore");
+    const Field* many = r.Get("lcores");
+    if (one != nullptr && many != nullptr) {
+      diag_.Error(many->key_at, fmt::format("a segment has 'lcore' or 'lcores', not both {}", context),
+                  "lcore: N runs the segment on one lcore; lcores: [N, M] fans it out by flow");
+    } else if (many != nullptr) {
+      ListItems(*many, lcores);
+      if (many->value.IsSequence() && (lcores.empty() || lcores.size() > kMaxFanout)) {
+        diag_.Error(many->at, fmt::format("lcores: a fan-out runs on 1 to {} lcores, got {}", kMaxFanout,
+                                          lcores.size()));
+        lcores.clear();
       }
+    } else if (const Field* f = r.Require("lcore", context)) {
+      lcores.push_back(*f);
     }
-    if (const Field* f = r.Get("cpu")) {
-      sm.cpu = f->at;
-      sm.cpu_given = true;
-      std::optional<uint64_t> v = Uint(*f, 0, kMaxCpu);
-      if (v) seg.cpu = static_cast<unsigned>(*v);
-      sm.cpu_ok = v.has_value();
+    const Field* cpu = r.Get("cpu");
+    const Field* cpu_list = r.Get("cpus");
+    if (cpu != nullptr && many != nullptr) {
+      diag_.Error(cpu->key_at, fmt::format("'cpu' goes with 'lcore'; a fan-out's CPUs are 'cpus' {}", context),
+                  "cpus: [N, M], one per lcore");
+    } else if (cpu_list != nullptr && many == nullptr) {
+      diag_.Error(cpu_list->key_at, fmt::format("'cpus' goes with 'lcores'; one lcore's CPU is 'cpu' {}", context));
+    } else if (cpu != nullptr) {
+      cpus.push_back(*cpu);
+    } else if (cpu_list != nullptr) {
+      ListItems(*cpu_list, cpus);
+      if (cpu_list->value.IsSequence() && cpus.size() != lcores.size() && !lcores.empty()) {
+        diag_.Error(cpu_list->at, fmt::format("cpus: {} CPU{} for {} lcores", cpus.size(), cpus.size() == 1 ? "" : "s", lcores.size()),
+                    "give one CPU per lcore, in the same order");
+        cpus.clear();
+      }
     }
     bool stages_ok = false;
     if (const Field* f = r.Require("stages", context); f != nullptr && List(*f)) {
@@ -610,12 +630,39 @@ class Loader : ValueReader {
     r.Finish(context);
     cm.stages_ok = cm.stages_ok && stages_ok;
     // A segment without a usable lcore is dropped: later checks index lcores.
-    if (!lcore_ok) {
+    std::vector<std::pair<SegmentConfig, SegmentMarks>> replicas;
+    for (size_t i = 0; i < lcores.size(); ++i) {
+      SegmentConfig rep = seg;
+      SegmentMarks rm = sm;
+      rm.lcore = rm.cpu = lcores[i].at;
+      std::optional<uint64_t> v = Uint(lcores[i], 1, kMaxLcore);
+      if (!v) continue;
+      rep.lcore = rep.cpu = static_cast<unsigned>(*v);
+      if (i < cpus.size()) {
+        rm.cpu = cpus[i].at;
+        rm.cpu_given = true;
+        std::optional<uint64_t> c = Uint(cpus[i], 0, kMaxCpu);
+        if (c) rep.cpu = static_cast<unsigned>(*c);
+        rm.cpu_ok = c.has_value();
+      }
+      rep.replica = static_cast<uint8_t>(i);
+      rep.replicas = static_cast<uint8_t>(lcores.size());
+      replicas.emplace_back(rep, rm);
+    }
+    if (replicas.size() != lcores.size() || lcores.empty()) {
       cm.stages_ok = false;
       return;
     }
-    chain.segments.push_back(seg);
-    cm.segments.push_back(sm);
+    for (auto& [rep, rm] : replicas) {
+      chain.segments.push_back(rep);
+      cm.segments.push_back(rm);
+    }
+  }
+
+  /// The items of a list value as fields of their own (for typed readers that name the key).
+  void ListItems(const Field& f, std::vector<Field>& out) {
+    if (!List(f)) return;
+    for (const YAML::Node& item : f.value) out.push_back(Field{f.key, item, f.key_at, MarkOf(item)});
   }
 
   bool ParseStages(const Field& f, SegmentConfig& seg) {

@@ -109,13 +109,16 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
     rw.any = rw.set_src || rw.set_dst || p.encode.Any();
   }
 
+  uint16_t next_tx_queue = 0;
   for (unsigned c = 0; c < cfg.pipeline.chains.size(); ++c) {
     const config::ChainConfig& chain = cfg.pipeline.chains[c];
     if (chain.rx.size() > kMaxRxQueuesPerChain)  // validation refuses it: a guard for configs built in code
       return Status::Error(EINVAL, fmt::format("chain {} polls more than {} RX queues", c, kMaxRxQueuesPerChain));
-    SegmentPlan* previous = nullptr;
+    SegmentPlan* last = nullptr;
+    SegmentPlan* upstream = nullptr;  // what feeds this segment: every lcore of a fan-out has the same
     for (unsigned s = 0; s < chain.segments.size(); ++s) {
       const config::SegmentConfig& seg = chain.segments[s];
+      if (seg.replica == 0) upstream = last;
       const int socket = static_cast<int>(rte_lcore_to_socket_id(seg.lcore));
       auto* plan = NewOnSocket<SegmentPlan>("ingestd_segment", socket);
       if (plan == nullptr)
@@ -131,7 +134,8 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       plan->parse.Configure(cfg.parse);
       plan->process.Configure(routes_, nullptr);
       plan->encode.Configure(encode_);
-      plan->tx.Configure(static_cast<uint16_t>(c), cfg.pipeline.tx_retries);  // this chain's TX queue
+      // Every lcore that transmits has a TX queue of its own on each output port.
+      if (seg.last == config::Stage::kTx) plan->tx.Configure(next_tx_queue++, cfg.pipeline.tx_retries);
       // Every lcore gets its (small) capture ring now, so a capture can start at run time.
       plan->drop_tap.ring = rte_ring_create_elem(fmt::format("ingestd_cap_{}", seg.lcore).c_str(),
                                                  sizeof(capture::DropRecord), cfg.capture.ring_size, socket,
@@ -162,7 +166,7 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
               static_cast<uint32_t>(sizeof(rte_mbuf) + rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM)});
         }
       }
-      if (previous != nullptr) {
+      if (upstream != nullptr) {
         const std::string name = fmt::format("c{}_s{}", c, s);
         rte_ring* ring = rte_ring_create(("ingestd_" + name).c_str(), chain.ring_size, socket,
                                          RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -170,11 +174,11 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
           return Status::Error(rte_errno, fmt::format("cannot create ring {} ({} slots): {}", name,
                                                       chain.ring_size, rte_strerror(rte_errno)));
         }
-        links_.push_back({name, previous, plan, ring});
-        previous->ring_out.Configure(ring, chain.ring_policy);
-        plan->ring_in.Configure(ring, cfg.pipeline.burst, &previous->done);
+        links_.push_back({name, upstream, plan, ring});
+        upstream->ring_out.Add(ring, chain.ring_policy);
+        plan->ring_in.Configure(ring, cfg.pipeline.burst, &upstream->done);
       }
-      previous = plan;
+      last = plan;
     }
   }
   // Every process lcore reports quiescent states, so rules can be swapped in later

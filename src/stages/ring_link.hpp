@@ -1,37 +1,66 @@
 // SPDX-License-Identifier: BSD-3-Clause
-// The hand-off between two lcores: an SP/SC rte_ring of mbuf pointers. The
-// producing segment ends in a RingSink, the consuming one starts with a RingSource.
+// The hand-off between two lcores: an SP/SC rte_ring of mbuf pointers (one per
+// lcore of a fan-out). The producing segment ends in a RingSink, the consuming one
+// starts with a RingSource.
 #pragma once
 
 #include <atomic>
+#include <cstring>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "drop_sink.hpp"
+#include "flow_spread.hpp"
 #include "idle_backoff.hpp"
+#include "ingestd/limits.hpp"
 #include "prefetch.hpp"
 #include "stage_context.hpp"
 
 namespace ingestd::stages {
 
-/// The sink of a segment that hands its packets to the next lcore.
+/// The sink of a segment that hands its packets to the next lcore, or, before a
+/// fan-out, to the one of the next lcores its flow goes to (flow_spread.hpp).
 class RingSink {
  public:
-  void Configure(rte_ring* ring, config::RingPolicy policy) noexcept {
-    ring_ = ring;
+  /// Adds the ring to the next segment's lcore (one per lcore of a fan-out).
+  void Add(rte_ring* ring, config::RingPolicy policy) noexcept {
+    rings_[count_++] = ring;
     capacity_ = rte_ring_get_capacity(ring);
     policy_ = policy;
   }
 
-  /// Enqueues `pkts[0..n)` for the next lcore. On a full ring the drop policy
-  /// frees the rest as ring_full; backpressure retries until the consumer makes
-  /// room (it never exits before its producer, so this ends).
   void Send(rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
+    if (count_ == 1) return SendOn(rings_[0], pkts, n, ctx);
+    // Grouped per ring by a counting sort that keeps each flow's order: one enqueue per ring.
+    uint8_t pick[kMaxBurstOut];
+    uint16_t start[kMaxFanout + 1] = {};
+    for (uint16_t i = 0; i < n; ++i) {
+      pick[i] = static_cast<uint8_t>(PickReplica(SymmetricPacketHash(pkts[i], packet::Meta(pkts[i])), count_));
+      ++start[pick[i] + 1];
+    }
+    for (unsigned r = 1; r <= count_; ++r) start[r] += start[r - 1];
+    uint16_t at[kMaxFanout];
+    std::memcpy(at, start, sizeof(at));
+    rte_mbuf* grouped[kMaxBurstOut];
+    for (uint16_t i = 0; i < n; ++i) grouped[at[pick[i]]++] = pkts[i];
+    for (unsigned r = 0; r < count_; ++r)
+      if (start[r + 1] != start[r])
+        SendOn(rings_[r], grouped + start[r], static_cast<uint16_t>(start[r + 1] - start[r]), ctx);
+  }
+
+  rte_ring* ring(unsigned i = 0) const noexcept { return rings_[i]; }
+  unsigned rings() const noexcept { return count_; }
+
+ private:
+  /// Enqueues `pkts[0..n)` on `ring`. On a full ring the drop policy frees the
+  /// rest as ring_full; backpressure retries until the consumer makes room (it
+  /// never exits before its producer, so this ends).
+  void SendOn(rte_ring* ring, rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
     stats::LcoreCounters& c = ctx.counters;
     unsigned free_space = 0;
     uint16_t done = static_cast<uint16_t>(
-        rte_ring_sp_enqueue_burst(ring_, reinterpret_cast<void* const*>(pkts), n, &free_space));
+        rte_ring_sp_enqueue_burst(ring, reinterpret_cast<void* const*>(pkts), n, &free_space));
     c.ring_high_water.Max(capacity_ - free_space);
     if (done < n) [[unlikely]] {
       c.ring_full_events.Add(1);
@@ -42,20 +71,19 @@ class RingSink {
         while (done < n) {
           wait.Idle(c);
           done += static_cast<uint16_t>(
-              rte_ring_sp_enqueue_burst(ring_, reinterpret_cast<void* const*>(pkts + done), n - done, nullptr));
+              rte_ring_sp_enqueue_burst(ring, reinterpret_cast<void* const*>(pkts + done), n - done, nullptr));
         }
       }
     }
     c.ring_out_pkts.Add(done);
   }
 
-  rte_ring* ring() const noexcept { return ring_; }
-
- private:
-  rte_ring* ring_ = nullptr;
+  rte_ring* rings_[kMaxFanout] = {};
+  unsigned count_ = 0;
   uint32_t capacity_ = 0;
   config::RingPolicy policy_ = config::RingPolicy::kDrop;
 };
+
 
 /// The consuming side of a hand-off, one burst ahead. Everything of a packet
 /// this side touches was last written on the other core: the mbuf's two

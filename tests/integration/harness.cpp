@@ -173,8 +173,11 @@ std::string Scenario::Yaml() const {
   PortYaml& in = c.Port("in", "net_pcap0").Arg("rx_pcap", rx_pcap);
   if (infinite_rx) in.Arg("infinite_rx", "1");
   in.Queues(1, 1);
-  PortYaml& out = null_output ? c.Port("out", "net_null1") : c.Port("out", "net_pcap1").Arg("tx_pcap", tx_pcap);
-  out.Queues(0, 1);
+  // A fan-out's two lcores transmit on two queues: net_pcap writes one file per queue.
+  const bool fanout = layout == Layout::kFanout;
+  const std::string tx_files = fanout ? fmt::format("[{}, {}.q1]", tx_pcap, tx_pcap) : tx_pcap;
+  PortYaml& out = null_output ? c.Port("out", "net_null1") : c.Port("out", "net_pcap1").Arg("tx_pcap", tx_files);
+  out.Queues(0, fanout ? 2 : 1);
   for (const auto& [key, value] : out_port_fields) out.Field(key, value);
   // One stage per lcore: four rings of 1024 on top of the descriptors.
   c.Burst(32).Mempool(layout == Layout::kStagePerLcore ? 16383 : 8191);
@@ -208,6 +211,8 @@ Outcome RunScenario(Scenario scenario, const std::vector<framegen::Bytes>& frame
   if (o.run.exit_code == 0) {
     o.stats = ReadJson(stats);
     if (!scenario.null_output) o.output = framegen::ReadPcap(scenario.tx_pcap);
+    if (!scenario.null_output && scenario.layout == Layout::kFanout)
+      o.output_by_queue = {o.output, framegen::ReadPcap(scenario.tx_pcap + ".q1")};
   }
   return o;
 }

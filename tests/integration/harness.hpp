@@ -112,6 +112,8 @@ struct Outcome {
   RunResult run;
   nlohmann::json stats;                // --final-stats
   std::vector<framegen::Bytes> output; // the out capture (empty with null_output)
+  /// Layout::kFanout: each TX queue's capture (queue 0's is also `output`).
+  std::vector<std::vector<framegen::Bytes>> output_by_queue;
 };
 
 struct RunOptions {

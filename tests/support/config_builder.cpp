@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace ingestd::testing {
 namespace {
@@ -70,6 +71,16 @@ ChainYaml& ChainYaml::Segment(unsigned lcore, std::optional<unsigned> cpu, std::
   return *this;
 }
 
+ChainYaml& ChainYaml::Fanout(std::vector<unsigned> lcores, std::vector<unsigned> cpus,
+                             std::vector<std::string> stages) {
+  SegmentYaml seg;
+  seg.lcores = std::move(lcores);
+  seg.cpus = std::move(cpus);
+  seg.stages = std::move(stages);
+  segments_.push_back(std::move(seg));
+  return *this;
+}
+
 ChainYaml& ChainYaml::Segments(Layout layout) {
   const std::vector<std::string>& all = AllStages();
   switch (layout) {
@@ -83,6 +94,11 @@ ChainYaml& ChainYaml::Segments(Layout layout) {
     case Layout::kStagePerLcore:
       for (unsigned i = 0; i < all.size(); ++i) Segment(i + 1, i % 2 == 0 ? 1 : 0, {all[i]});
       return *this;
+    case Layout::kFanout: {
+      const auto cut = std::find(all.begin(), all.end(), "parse") + 1;
+      Segment(1, 1, {all.begin(), cut});
+      return Fanout({2, 3}, {0, 1}, {cut, all.end()});
+    }
   }
   return *this;
 }
@@ -94,9 +110,14 @@ void ChainYaml::Emit(std::string& out) const {
   out += "      segments:\n";
   const std::vector<SegmentYaml> one{SegmentYaml{}};
   for (const SegmentYaml& s : segments_.empty() ? one : segments_) {
+    const std::string stages = FlowList(s.stages.empty() ? AllStages() : s.stages);
+    if (!s.lcores.empty()) {
+      const std::string cpus = s.cpus.empty() ? "" : fmt::format(", cpus: [{}]", fmt::join(s.cpus, ", "));
+      out += fmt::format("        - {{lcores: [{}]{}, stages: {}}}\n", fmt::join(s.lcores, ", "), cpus, stages);
+      continue;
+    }
     const std::string cpu = s.cpu ? fmt::format(", cpu: {}", *s.cpu) : "";
-    out += fmt::format("        - {{lcore: {}{}, stages: {}}}\n", s.lcore, cpu,
-                       FlowList(s.stages.empty() ? AllStages() : s.stages));
+    out += fmt::format("        - {{lcore: {}{}, stages: {}}}\n", s.lcore, cpu, stages);
   }
 }
 

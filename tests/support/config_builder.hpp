@@ -22,12 +22,15 @@ enum class Layout {
   kRunToCompletion,  // one lcore: rx..tx
   kPipeline,         // two lcores: rx..parse | process..tx
   kStagePerLcore,    // five lcores on two CPUs, a ring between every two stages
+  kFanout,           // rx..parse on lcore 1, fanned out by flow over lcores 2 and 3 for the rest
 };
 
 struct SegmentYaml {
   unsigned lcore = 1;
   std::optional<unsigned> cpu;
   std::vector<std::string> stages;  // empty: AllStages()
+  std::vector<unsigned> lcores;     // a fan-out (`lcores:`, `cpus:`) instead of `lcore`
+  std::vector<unsigned> cpus;
 };
 
 class PortYaml {
@@ -57,8 +60,11 @@ class ChainYaml {
   /// One segment; `stages` empty: every stage (a run-to-completion lcore).
   ChainYaml& Segment(unsigned lcore, std::optional<unsigned> cpu = std::nullopt,
                      std::vector<std::string> stages = {});
+  /// One segment fanned out by flow over `lcores` (pinned to `cpus`, when given).
+  ChainYaml& Fanout(std::vector<unsigned> lcores, std::vector<unsigned> cpus, std::vector<std::string> stages);
   /// The segments of `layout` from lcore 1 on: run to completion on lcore 1; pipeline
-  /// rx..parse on lcore 1 and the rest on lcore 2 (CPU 0); one stage per lcore on CPUs 1, 0, 1...
+  /// rx..parse on lcore 1 and the rest on lcore 2 (CPU 0); one stage per lcore on CPUs 1, 0, 1...;
+  /// fan-out: rx..parse on lcore 1 (CPU 1), the rest on lcores 2 and 3 (CPUs 0 and 1).
   ChainYaml& Segments(Layout layout);
   void Emit(std::string& out) const;
 

@@ -16,7 +16,7 @@ config::RuntimeConfig Load(const ConfigBuilder& b) { return config::LoadConfigFr
 ConfigBuilder TwoPorts(Layout layout) {
   ConfigBuilder b("builder-test");
   b.Port("in", "net_null0").Queues(1, 1);
-  b.Port("out", "net_null1").Queues(0, 1);
+  b.Port("out", "net_null1").Queues(0, layout == Layout::kFanout ? 2 : 1);  // a TX queue per transmitting lcore
   b.Chain({"in"}).Segments(layout);
   if (layout == Layout::kStagePerLcore) b.Mempool(16383);  // four rings of 1024 besides the descriptors
   b.Route("in", "out");
@@ -52,6 +52,17 @@ TEST(ConfigBuilder, EachLayoutLoadsAsTheSegmentsItNames) {
     EXPECT_EQ(five[i].cpu, i % 2 == 0 ? 1u : 0u);
     EXPECT_EQ(five[i].first, five[i].last);
     EXPECT_EQ(five[i].first, static_cast<Stage>(i));
+  }
+
+  const config::RuntimeConfig fanout = Load(TwoPorts(Layout::kFanout));
+  const auto& fan = fanout.pipeline.chains.at(0).segments;
+  ASSERT_EQ(fan.size(), 3u);  // one lcore per replica
+  EXPECT_EQ(fan[0].last, Stage::kParse);
+  for (unsigned i = 1; i < 3; ++i) {
+    EXPECT_EQ(fan[i].lcore, i + 1);
+    EXPECT_EQ(fan[i].cpu, i - 1);
+    EXPECT_EQ(fan[i].replicas, 2u);
+    EXPECT_EQ(fan[i].first, Stage::kProcess);
   }
 }
 

@@ -141,12 +141,16 @@ inline constexpr const char* kPathDeviceArgs[] = {"rx_pcap", "tx_pcap", "socket"
 
 enum class RingPolicy : uint8_t { kDrop, kBackpressure };
 
-/// A run of consecutive stages on one lcore.
+/// A run of consecutive stages on one lcore. A segment fanned out over N lcores is
+/// N of these in a row with the same stages (replica 0..N-1): the segment before
+/// spreads packets over them by symmetric flow hash.
 struct SegmentConfig {
   unsigned lcore = 0;
   unsigned cpu = 0;      // CPU the lcore is pinned to (defaults to the lcore id)
   Stage first = Stage::kRx;
   Stage last = Stage::kTx;
+  uint8_t replica = 0;   // this lcore's place in its fan-out
+  uint8_t replicas = 1;  // lcores the segment runs on
   Mark mark;
 };
 

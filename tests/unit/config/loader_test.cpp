@@ -262,6 +262,15 @@ TEST(LoaderTest, ShippedDemoConfigsLoad) {
   EXPECT_EQ(chain.segments[1].lcore, 2u);
   EXPECT_EQ(chain.segments[1].cpu, 0u);
   EXPECT_EQ(chain.segments[1].first, Stage::kProcess);
+
+  const RuntimeConfig fan = LoadConfig(dir + "/demo-fanout.yaml", TestOptions({0, 1}));
+  const ChainConfig& fanned = fan.pipeline.chains.at(0);
+  ASSERT_EQ(fanned.segments.size(), 3u);
+  EXPECT_EQ(fanned.segments[1].lcore, 2u);
+  EXPECT_EQ(fanned.segments[2].lcore, 3u);
+  EXPECT_EQ(fanned.segments[2].cpu, 1u);
+  EXPECT_EQ(fanned.segments[2].replicas, 2u);
+  EXPECT_EQ(fan.ports.at(1).args.size(), 2u);
 }
 
 TEST(LoaderTest, ShippedRulesExampleUsesEveryAction) {

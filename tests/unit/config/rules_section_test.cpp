@@ -145,7 +145,7 @@ routes:
 rules:
   - {match: {proto: udp}, forward: b}
 )");
-  EXPECT_TRUE(HasError(errors, 4, 5, "port 'b' has 1 TX queue but 2 chains send to it"));
+  EXPECT_TRUE(HasError(errors, 4, 5, "port 'b' has 1 TX queue but 2 lcores transmit to it"));
 }
 
 }  // namespace

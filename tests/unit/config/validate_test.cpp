@@ -303,7 +303,7 @@ routes:
   EXPECT_EQ(e.line(), 5);
   EXPECT_EQ(e.column(), 5);
   EXPECT_EQ(e.message(),
-            "port 'tool' has 1 TX queue but 2 chains send to it (chain i transmits on TX queue i)");
+            "port 'tool' has 1 TX queue but 2 lcores transmit to it (each transmitting lcore has a TX queue of its own)");
   EXPECT_EQ(e.hint(), "set tx_queues: 2 on port 'tool'");
 }
 
@@ -475,6 +475,125 @@ TEST(ValidateTest, AChainPollsAtMostTheQueuesItsTableHolds) {
     - rx: [b]
       segments: [{lcore: 2, stages: [rx, parse, process, encode, tx]}]
 )")));
+}
+
+// A fan-out: rx and parse on one lcore, the rest on two, each transmitting on its own queue.
+std::string Fanout(const std::string& first_stages, const std::string& fanned, unsigned tx_queues = 2) {
+  return R"(ports:
+  - name: wire
+    device: net_pcap0
+  - name: tool
+    device: net_pcap1
+    rx_queues: 0
+    tx_queues: )" + std::to_string(tx_queues) + R"(
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: )" + first_stages + R"(
+        - lcores: [2, 3]
+          stages: )" + fanned + R"(
+routes:
+  - from: wire
+    to: tool
+)";
+}
+
+TEST(ValidateTest, FanoutBecomesOneSegmentPerLcore) {
+  const RuntimeConfig cfg = Load(Fanout("[rx, parse]", "[process, encode, tx]"));
+  const ChainConfig& chain = cfg.pipeline.chains.at(0);
+  ASSERT_EQ(chain.segments.size(), 3u);
+  for (unsigned i = 1; i < 3; ++i) {
+    const SegmentConfig& s = chain.segments[i];
+    EXPECT_EQ(s.lcore, i + 1);
+    EXPECT_EQ(s.cpu, i + 1);
+    EXPECT_EQ(s.replica, i - 1);
+    EXPECT_EQ(s.replicas, 2);
+    EXPECT_EQ(s.first, Stage::kProcess);
+    EXPECT_EQ(s.last, Stage::kTx);
+  }
+  EXPECT_EQ(chain.segments[0].replicas, 1);
+}
+
+TEST(ValidateTest, FanoutNeedsATxQueuePerLcore) {
+  const ConfigError e = OnlyError(Fanout("[rx, parse]", "[process, encode, tx]", 1));
+  EXPECT_EQ(e.line(), 7);
+  EXPECT_EQ(e.message(),
+            "port 'tool' has 1 TX queue but 2 lcores transmit to it (each transmitting lcore has a TX queue of its own)");
+  EXPECT_EQ(e.hint(), "set tx_queues: 2 on port 'tool'");
+}
+
+TEST(ValidateTest, FanoutBeforeParseIsRefused) {
+  const ConfigError e = OnlyError(Fanout("[rx]", "[parse, process, encode, tx]"));
+  EXPECT_EQ(e.line(), 14);
+  EXPECT_EQ(e.message(), "chain 0 fans out at stage 'parse' before anything has parsed the packets");
+}
+
+TEST(ValidateTest, FanoutMustRunToTx) {
+  const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
+  - name: wire
+    device: net_pcap0
+  - name: tool
+    device: net_pcap1
+    rx_queues: 0
+    tx_queues: 2
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse]
+        - lcores: [2, 3]
+          stages: [process]
+        - lcore: 4
+          stages: [encode, tx]
+routes:
+  - from: wire
+    to: tool
+)");
+  EXPECT_TRUE(HasError(errors, 14, 11, "chain 0: a segment on several lcores must run to 'tx' (it ends at 'process')"))
+      << testing::Dump(errors);
+}
+
+TEST(ValidateTest, FanoutLcoresAreCheckedOneByOne) {
+  const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
+  - name: wire
+    device: net_pcap0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse]
+        - lcores: [2, 1]
+          cpus: [1]
+          stages: [process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_TRUE(HasError(errors, 11, 17, "cpus: 1 CPU for 2 lcores")) << testing::Dump(errors);
+  EXPECT_TRUE(HasError(errors, 10, 23, "lcore 1 already runs segment 0 of chain 0 (line 8)")) << testing::Dump(errors);
+}
+
+TEST(ValidateTest, LcoreAndLcoresTogetherIsAnError) {
+  const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
+  - name: wire
+    device: net_pcap0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          lcores: [1, 2]
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  EXPECT_TRUE(HasError(errors, 9, 11, "a segment has 'lcore' or 'lcores', not both in segment 0 of chain 0"))
+      << testing::Dump(errors);
 }
 
 }  // namespace

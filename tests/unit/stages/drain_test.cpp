@@ -154,7 +154,7 @@ class DrainTest : public ::testing::Test {
     producer_->run = SegmentEntry(Stage::kRx, Stage::kRx);
     producer_->rx.Configure(&control_, 32);
     producer_->rx.Add(RxQueue{in_, 0, nullptr, 0});
-    producer_->ring_out.Configure(hand_off_, policy);
+    producer_->ring_out.Add(hand_off_, policy);
 
     consumer_ = std::make_unique<SegmentPlan>();
     consumer_->first = Stage::kParse;

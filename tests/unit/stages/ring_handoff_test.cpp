@@ -135,7 +135,7 @@ TEST(RingHandoff, TwoLcoresHandEveryMbufOverInOrderWithItsBytesAndMetadata) {
   ASSERT_NE(ring, nullptr);
 
   RingSink producer;
-  producer.Configure(ring, config::RingPolicy::kBackpressure);  // lossless: every packet must arrive
+  producer.Add(ring, config::RingPolicy::kBackpressure);  // lossless: every packet must arrive
   stats::LcoreCounters producer_counters;
   std::atomic<bool> producer_done{false};
   auto consumer = std::make_unique<Consumer>();
