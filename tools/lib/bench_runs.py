@@ -236,17 +236,30 @@ def testpmd(mode, pcap, seconds, prefix, tsc_hz):
             "--", f"--forward-mode={mode}", "--stats-period", "1", "--nb-cores=1", "--total-num-mbufs=8192",
             "--no-mlockall"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    # The measuring window (plus the first, start-up period): not a synchronisation. testpmd
-    # prints rates once a second, so a window shorter than that would show none.
-    time.sleep(max(seconds, 1) + 1)
+    # testpmd prints each port's rate once a second. The first non-zero print of port 0 covers
+    # its start-up; then the window is `seconds` (at least one print) of steady ones. Start-up
+    # on a busy machine can take several prints, so the prints are read, not slept through.
+    wanted = max(1, round(seconds))
+    port, rates, out = None, [], []
+    deadline = time.monotonic() + seconds + 30
+    while time.monotonic() < deadline and len(rates) < wanted + 1:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        out.append(line)
+        header = re.search(r"NIC statistics for port (\d+)", line)
+        if header:
+            port = int(header.group(1))
+        rate = re.search(r"Rx-pps:\s+(\d+)", line)
+        if rate and port == 0 and (rates or int(rate.group(1)) > 0):
+            rates.append(int(rate.group(1)))
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
+    rest, _ = proc.communicate(timeout=60)
+    out = "".join(out) + rest
     subprocess.run(["rm", "-rf", f"/var/run/dpdk/{prefix}"], check=False)
-    # Each stats print shows port 0 then port 1; port 0's Rx-pps is every other value.
-    rates = [int(v) for v in re.findall(r"Rx-pps:\s+(\d+)", out)][0::2]
-    steady = rates[1:] if len(rates) > 2 else rates  # the first period includes start-up
+    steady = rates[1:]
     if not steady or max(steady) == 0:
-        raise RuntimeError("testpmd printed no rates:\n" + out[-2000:])
+        raise RuntimeError("testpmd printed no steady rates:\n" + out[-2000:])
     pps = statistics.median(steady)
     # A polling core is busy all the time: its cycles per packet are its clock over its rate.
     return {"mpps": pps / 1e6, "cycles_per_packet": tsc_hz / pps, "mbufs_per_packet": 1.0}
