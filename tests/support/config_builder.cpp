@@ -67,7 +67,7 @@ ChainYaml& ChainYaml::RingPolicy(std::string policy) {
 }
 
 ChainYaml& ChainYaml::Segment(unsigned lcore, std::optional<unsigned> cpu, std::vector<std::string> stages) {
-  segments_.push_back({lcore, cpu, std::move(stages)});
+  segments_.push_back({lcore, cpu, std::move(stages), {}, {}});
   return *this;
 }
 
