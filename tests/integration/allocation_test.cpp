@@ -47,7 +47,7 @@ TEST(Allocation, AVlanPushCountsTwelveBytesCopiedPerPacket) {
   TempDir dir;
   constexpr uint64_t kPackets = 200'000;
   Scenario s = SteadyStateScenario(TestName());
-  s.extra_out_port_yaml = "    encode: {vlan: {push: 100}}\n";
+  s.out_port_fields = {{"encode", "{vlan: {push: 100}}"}};
   const Outcome o = RunScenario(s, framegen::UdpTraffic(3, 256, 64), dir, {.binary = {}, .packets = kPackets});
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
   EXPECT_EQ(o.stats.at("totals").at("rx_packets").get<uint64_t>(), kPackets);

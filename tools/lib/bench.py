@@ -58,17 +58,21 @@ QUICK_RULE_COUNTS = [0, 10000]
 # The flows case: (input, variant). "on" is the flow table alone, "rules" the flow table and
 # RULES_WITH_FLOWS rules (the heavy process stage); "-huge" runs on reserved 2 MiB hugepages,
 # the others with --no-huge.
-# TODO(bench): fan-out 1->2 on these inputs (a light mix, and flows1m / flows262k with rules)
-# joins here as "...-fanout" variants once one segment can run on two lcores.
+# "-fanout": the heavy process stage fanned out by flow over two lcores (rx and parse on a third),
+# against the same variant run to completion on one.
 FLOW_TABLES = [("flows", "flowtable-off"), ("flows", "flowtable-on"),
-               ("flows262k", "flowtable-on"), ("flows262k", "flowtable-rules"), ("flows262k", "flowtable-rules-huge"),
-               ("flows1m", "flowtable-on"), ("flows1m", "flowtable-on-huge")]
+               ("flows262k", "flowtable-on"), ("flows262k", "flowtable-on-huge"),
+               ("flows262k", "flowtable-rules"), ("flows262k", "flowtable-rules-huge"),
+               ("flows262k", "flowtable-rules-huge-fanout"),
+               ("flows1m", "flowtable-on"), ("flows1m", "flowtable-on-huge"), ("flows1m", "flowtable-on-huge-fanout")]
 # --smoke: every kind of flows variant, on the smallest input.
 SMOKE_FLOW_TABLES = [("flows", v) for v in ("flowtable-off", "flowtable-on", "flowtable-on-huge", "flowtable-rules",
-                                            "flowtable-rules-huge")]
+                                            "flowtable-rules-huge", "flowtable-on-huge-fanout",
+                                            "flowtable-rules-huge-fanout")]
 RULES_WITH_FLOWS = 10000
-SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-io", "testpmd-5tswap", "owned-copy", "owned-copy-2t"]
-QUICK_SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "testpmd-5tswap", "owned-copy"]
+SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "ingestd-fanout", "testpmd-io", "testpmd-5tswap", "owned-copy",
+                 "owned-copy-2t"]
+QUICK_SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "ingestd-fanout", "testpmd-5tswap", "owned-copy"]
 
 
 class Bench:
@@ -90,10 +94,10 @@ class Bench:
     def run(self, variant, pcap, frames):
         """One run of `variant` on `pcap`; the same CPU 1 forwards in every single-core variant."""
         stats = os.path.join(self.work, "stats.json")
-        if not variant.endswith("-huge"):
+        if not variant.removesuffix("-fanout").endswith("-huge"):
             self.hugepages.release()  # held only across the runs that use them
         if variant.startswith("ingestd") or variant in ("measured", "unmeasured"):
-            layout = "pipeline" if variant == "ingestd-pipeline" else "rtc"
+            layout = {"ingestd-pipeline": "pipeline", "ingestd-fanout": "fanout"}.get(variant, "rtc")
             config = os.path.join(self.work, f"{layout}.yaml")
             bench_runs.write_ingestd_config(config, layout, pcap, frames, self.prefix)
             return self._ingestd(self.bin.unmeasured if variant == "unmeasured" else self.bin.ingestd, config, stats)
@@ -102,14 +106,16 @@ class Bench:
             bench_runs.write_ingestd_config(config, "rtc", pcap, frames, self.prefix, rules=int(variant.split("-")[1]))
             return self._ingestd(self.bin.ingestd, config, stats)
         if variant.startswith("flowtable-"):
-            huge = variant.endswith("-huge")
-            state = variant.removeprefix("flowtable-").removesuffix("-huge")
+            fanout = variant.endswith("-fanout")
+            huge = variant.removesuffix("-fanout").endswith("-huge")
+            state = variant.removeprefix("flowtable-").removesuffix("-fanout").removesuffix("-huge")
             flows = 0 if state == "off" else frames
             # EAL's -m from 2 MiB pages, and a quarter more for what it maps beside (memseg lists, its files).
-            if huge and not self.hugepages.reserve(bench_runs.ingestd_memory_mb(frames, flows) * 5 // 8 + 64):
+            tables = 2 if fanout else 1
+            if huge and not self.hugepages.reserve(bench_runs.ingestd_memory_mb(frames, flows * tables) * 5 // 8 + 64):
                 raise Skipped(self.hugepages.error)
             config = os.path.join(self.work, f"{variant}.yaml")
-            bench_runs.write_ingestd_config(config, "rtc", pcap, frames, self.prefix, flows=flows,
+            bench_runs.write_ingestd_config(config, "fanout" if fanout else "rtc", pcap, frames, self.prefix, flows=flows,
                                             rules=RULES_WITH_FLOWS if state == "rules" else 0, hugepages=huge)
             return {**self._ingestd(self.bin.ingestd, config, stats), "hugepages": int(huge)}
         if variant.startswith("queues-"):

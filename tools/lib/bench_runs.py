@@ -17,15 +17,30 @@ import time
 # Stage splits the two layouts use. The pipeline splits after RX: of the splits measured
 # here ([rx] | rest, [rx, parse] | rest, [rx..process] | rest, [rx..encode] | [tx]) it balances
 # best once each side pays for the lines it must take from the other core.
+# (lcore or [lcores], cpu or [cpus], stages) per segment. The fan-out receives and parses on
+# lcore 1 (CPU 1) and spreads by flow over lcores 2 and 3 (CPUs 0 and 1): three busy lcores on
+# the two CPUs, the RX lcore backing off when the rings are full (backpressure).
 LAYOUTS = {
     "rtc": [(1, 1, "[rx, parse, process, encode, tx]")],
     "pipeline": [(1, 1, "[rx]"), (2, 0, "[parse, process, encode, tx]")],
+    "fanout": [(1, 1, "[rx, parse]"), ([2, 3], [0, 1], "[process, encode, tx]")],
 }
+
+
+def transmitting_lcores(layout):
+    last = LAYOUTS[layout][-1][0]
+    return len(last) if isinstance(last, list) else 1
+
+
+def segment_yaml(lcore, cpu, stages):
+    if isinstance(lcore, list):
+        return f"        - {{lcores: {lcore}, cpus: {cpu}, stages: {stages}}}"
+    return f"        - {{lcore: {lcore}, cpu: {cpu}, stages: {stages}}}"
 
 CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, hugepages: {hugepages}, log_level: error}}
 ports:
   - {{name: in, device: net_pcap0, args: {{rx_pcap: {pcap}, infinite_rx: 1}}}}
-  - {{name: out, device: net_null1, rx_queues: 0, set_src_mac: "02:00:00:00:00:01", set_dst_mac: "02:00:00:00:00:02"}}
+  - {{name: out, device: net_null1, rx_queues: 0, tx_queues: {tx_queues}, set_src_mac: "02:00:00:00:00:01", set_dst_mac: "02:00:00:00:00:02"}}
 pipeline:
   mempool: {{mbufs: {mbufs}}}
   chains:
@@ -74,12 +89,12 @@ def pool_mbufs(frames):
 def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rules=0, flows=0, hugepages=False):
     """`hugepages`: require them (the run fails without) or run with --no-huge, never guessed."""
     mbufs = pool_mbufs(frames)
-    segments = "\n".join(f"        - {{lcore: {lcore}, cpu: {cpu}, stages: {stages}}}"
-                         for lcore, cpu, stages in LAYOUTS[layout])
+    segments = "\n".join(segment_yaml(*seg) for seg in LAYOUTS[layout])
+    tables = transmitting_lcores(layout)  # a flow table per process lcore, each sized for every flow
     with open(path, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, memory_mb=ingestd_memory_mb(frames, flows),
-                              segments=segments, ring_size=ring_size,
-                              hugepages="require" if hugepages else "off"))
+        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs,
+                              memory_mb=ingestd_memory_mb(frames, flows * tables), segments=segments,
+                              ring_size=ring_size, tx_queues=tables, hugepages="require" if hugepages else "off"))
         f.write(rules_yaml(rules))
         if flows:
             # Room for every flow of the capture; records at the end go to /dev/null.
@@ -206,9 +221,13 @@ def ingestd(binary, config, seconds, stats_path):
     rx_lcore = min(lcores, key=lambda l: l["lcore"])
     elapsed = (rx_lcore["counters"]["busy_cycles"] + rx_lcore["counters"]["idle_cycles"]) / tsc_hz
     busy = sum(l["counters"]["busy_cycles"] for l in lcores)
-    stage = {s: 0.0 for s in STAGES}
+    # A stage on several lcores (a fan-out): its cycles per packet weighted by each lcore's packets.
+    stage_cycles = {s: 0.0 for s in STAGES}
+    stage_pkts = {s: 0 for s in STAGES}
     for s in report["stages"]:
-        stage[s["stage"]] += s["cycles_per_pkt"]
+        stage_cycles[s["stage"]] += s["cycles_per_pkt"] * s["pkts"]
+        stage_pkts[s["stage"]] += s["pkts"]
+    stage = {s: stage_cycles[s] / stage_pkts[s] if stage_pkts[s] else 0.0 for s in STAGES}
     alloc = report["allocation"]
     return {
         "mpps": rx / elapsed / 1e6,
