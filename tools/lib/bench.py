@@ -192,6 +192,8 @@ def plan(args):
         steps += [("flows", mix, 64, variant) for mix, variant in tables]
     if "memif" in cases:
         steps += [("memif", "txonly", s, "ingestd-memif") for s in ([64] if quick else [64, 1500])]
+    if getattr(args, "variant", None):
+        steps = [step for step in steps if step[3] in args.variant]
     return steps
 
 
@@ -202,7 +204,7 @@ def kinds(steps):
 
 def check_smoke_covers(args):
     """--smoke must run every kind of variant the full bench runs: a new one cannot miss the smoke run."""
-    full = plan(argparse.Namespace(**{**vars(args), "smoke": False, "quick": False}))
+    full = plan(argparse.Namespace(**{**vars(args), "smoke": False, "quick": False, "variant": None}))
     missing = kinds(full) - kinds(plan(args))
     if missing:
         raise SystemExit(f"tools/bench --smoke does not run {sorted(missing)}: add them to plan()")
@@ -241,6 +243,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--case", action="append", choices=["sizes", "mixes", "stats-cost", "queues", "rules", "flows", "memif"],
                     help="run only this case (repeatable)")
+    ap.add_argument("--variant", action="append",
+                    help="run only this variant of the cases chosen (repeatable), e.g. flowtable-on-huge")
     ap.add_argument("--runs", type=int, default=None, help="rounds; each runs every variant once (default 5)")
     ap.add_argument("--seconds", type=float, default=None, help="length of each run (default 3)")
     ap.add_argument("--quick", action="store_true", help="1 round of 1.5 s, 64 and 1500 B only: under a minute")
