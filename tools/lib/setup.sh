@@ -36,14 +36,22 @@ ingestd_ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# ingestd_build DIR [meson options...]: configure once (warnings are errors), then compile.
+# What tools/test and tools/fuzz configure their builds with: one translation unit per
+# target (unity_size above any target's file count), so each target parses its headers once.
+INGESTD_FAST_BUILD=(-Dunity=on -Dunity_size=64)
+
+# ingestd_build DIR [meson options...] [-- targets...]: configure once (warnings are
+# errors), then compile the targets (default: everything built by default).
 ingestd_build() {
   local dir=$1
   shift
+  local options=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do options+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && targets=("$@")
   if [ ! -f "$dir/build.ninja" ]; then
     ingestd_log "configuring $dir"
-    meson setup "$dir" -Dwerror=true "$@" >/dev/null
+    meson setup "$dir" -Dwerror=true "${options[@]}" >/dev/null
   fi
-  ingestd_log "building $dir"
-  meson compile -C "$dir" >/dev/null || meson compile -C "$dir"
+  ingestd_log "building $dir${targets:+ (${targets[*]})}"
+  meson compile -C "$dir" "${targets[@]}" >/dev/null || meson compile -C "$dir" "${targets[@]}"
 }
