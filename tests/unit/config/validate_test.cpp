@@ -477,8 +477,8 @@ TEST(ValidateTest, AChainPollsAtMostTheQueuesItsTableHolds) {
 )")));
 }
 
-// A fan-out: rx and parse on one lcore, the rest on two, each transmitting on its own queue.
-std::string Fanout(const std::string& first_stages, const std::string& fanned, unsigned tx_queues = 2) {
+// A chain of `segments` (block YAML, from line 12) from port wire to port tool.
+std::string WireToTool(const std::string& segments, unsigned tx_queues = 2) {
   return R"(ports:
   - name: wire
     device: net_pcap0
@@ -490,14 +490,17 @@ pipeline:
   chains:
     - rx: [wire]
       segments:
-        - lcore: 1
-          stages: )" + first_stages + R"(
-        - lcores: [2, 3]
-          stages: )" + fanned + R"(
-routes:
+)" + segments + R"(routes:
   - from: wire
     to: tool
 )";
+}
+
+// A fan-out: rx and parse on one lcore, the rest on two, each transmitting on its own queue.
+std::string Fanout(const std::string& first_stages, const std::string& fanned, unsigned tx_queues = 2) {
+  return WireToTool("        - lcore: 1\n          stages: " + first_stages +
+                        "\n        - lcores: [2, 3]\n          stages: " + fanned + "\n",
+                    tx_queues);
 }
 
 TEST(ValidateTest, FanoutBecomesOneSegmentPerLcore) {
@@ -531,68 +534,34 @@ TEST(ValidateTest, FanoutBeforeParseIsRefused) {
 }
 
 TEST(ValidateTest, FanoutMustRunToTx) {
-  const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
-  - name: wire
-    device: net_pcap0
-  - name: tool
-    device: net_pcap1
-    rx_queues: 0
-    tx_queues: 2
-pipeline:
-  chains:
-    - rx: [wire]
-      segments:
-        - lcore: 1
+  const std::vector<ConfigError> errors = ErrorsOf(WireToTool(R"(        - lcore: 1
           stages: [rx, parse]
         - lcores: [2, 3]
           stages: [process]
         - lcore: 4
           stages: [encode, tx]
-routes:
-  - from: wire
-    to: tool
-)");
+)"));
   EXPECT_TRUE(HasError(errors, 14, 11, "chain 0: a segment on several lcores must run to 'tx' (it ends at 'process')"))
       << testing::Dump(errors);
 }
 
 TEST(ValidateTest, FanoutLcoresAreCheckedOneByOne) {
-  const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
-  - name: wire
-    device: net_pcap0
-pipeline:
-  chains:
-    - rx: [wire]
-      segments:
-        - lcore: 1
+  const std::vector<ConfigError> errors = ErrorsOf(WireToTool(R"(        - lcore: 1
           stages: [rx, parse]
         - lcores: [2, 1]
           cpus: [1]
           stages: [process, encode, tx]
-routes:
-  - from: wire
-    to: drop
-)");
-  EXPECT_TRUE(HasError(errors, 11, 17, "cpus: 1 CPU for 2 lcores")) << testing::Dump(errors);
-  EXPECT_TRUE(HasError(errors, 10, 23, "lcore 1 already runs segment 0 of chain 0 (line 8)")) << testing::Dump(errors);
+)"));
+  EXPECT_TRUE(HasError(errors, 15, 17, "cpus: 1 CPU for 2 lcores")) << testing::Dump(errors);
+  EXPECT_TRUE(HasError(errors, 14, 23, "lcore 1 already runs segment 0 of chain 0 (line 12)")) << testing::Dump(errors);
 }
 
 TEST(ValidateTest, LcoreAndLcoresTogetherIsAnError) {
-  const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
-  - name: wire
-    device: net_pcap0
-pipeline:
-  chains:
-    - rx: [wire]
-      segments:
-        - lcore: 1
+  const std::vector<ConfigError> errors = ErrorsOf(WireToTool(R"(        - lcore: 1
           lcores: [1, 2]
           stages: [rx, parse, process, encode, tx]
-routes:
-  - from: wire
-    to: drop
-)");
-  EXPECT_TRUE(HasError(errors, 9, 11, "a segment has 'lcore' or 'lcores', not both in segment 0 of chain 0"))
+)"));
+  EXPECT_TRUE(HasError(errors, 13, 11, "a segment has 'lcore' or 'lcores', not both in segment 0 of chain 0"))
       << testing::Dump(errors);
 }
 
