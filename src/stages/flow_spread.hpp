@@ -33,7 +33,8 @@ inline uint32_t SymmetricPacketHash(const rte_mbuf* m, const packet::PktMeta& me
   return rte_hash_crc_4byte(static_cast<uint32_t>(meta.src_port ^ meta.dst_port), h);
 }
 
-/// Which of `n` lcores a hash goes to: the high bits, scaled (no division).
+/// Which of `n` a hash picks (a fan-out's lcore, a balance rule's port): the hash
+/// scaled to [0, n), no division.
 inline unsigned PickReplica(uint32_t hash, unsigned n) noexcept {
   return static_cast<unsigned>((uint64_t{hash} * n) >> 32);
 }

@@ -11,6 +11,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "drop_sink.hpp"
+#include "flow_spread.hpp"
 #include "flow_table.hpp"
 #include "ingestd/packet/mbuf_meta.hpp"
 #include "ingestd/rules/rule_set.hpp"
@@ -151,9 +152,7 @@ class ProcessStage {
         if (a.out_port != rules::kNoPort) {
           out = a.out_port;
         } else if (a.balance_count != 0) {
-          const uint32_t pick =
-              static_cast<uint32_t>((uint64_t{SymmetricFlowHash(keys_.acl[i])} * a.balance_count) >> 32);
-          out = rs.balance_ports()[a.balance_first + pick];
+          out = rs.balance_ports()[a.balance_first + PickReplica(SymmetricFlowHash(keys_.acl[i]), a.balance_count)];
         }
       }
       if (out == config::kDropRoute) [[unlikely]] {
