@@ -23,7 +23,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 std::string FromEnv(const char* var) {
   const char* v = std::getenv(var);
@@ -84,7 +83,7 @@ TEST(Access, OnlyTheOwnerAndTheStatsGroupReachWhatIngestdCreates) {
   fs::copy_file(FromEnv("INGEST_STATS_BIN"), ingest_stats);
 
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.infinite_rx = true;
   s.extra_yaml = "stats:\n  group: nogroup\n";
   const auto [config, final_stats] = WriteScenario(s, framegen::UdpTraffic(2, 64, 64), dir);
@@ -147,7 +146,7 @@ TEST(Access, OnlyTheOwnerAndTheStatsGroupReachWhatIngestdCreates) {
 TEST(Access, WithoutAGroupEverythingIsOwnerOnly) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.infinite_rx = true;
   const auto [config, final_stats] = WriteScenario(s, framegen::UdpTraffic(2, 64, 64), dir);
   Child ingestd({IngestdBinary(), "-c", config, "--packets", "50000000", "--duration", "30", "--final-stats",

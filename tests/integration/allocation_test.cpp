@@ -11,7 +11,6 @@
 namespace ingestd::testing {
 namespace {
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 uint64_t SumOverLcores(const nlohmann::json& stats, const char* counter) {
   uint64_t n = 0;
@@ -30,7 +29,7 @@ Scenario SteadyStateScenario(const std::string& name) {
 TEST(Allocation, SteadyStateTakesOneMbufAndNoHeapPerPacket) {
   TempDir dir;
   constexpr uint64_t kPackets = 1'200'000;
-  const Outcome o = RunScenario(SteadyStateScenario(TestName()), framegen::UdpTraffic(1, 256, 64),
+  const Outcome o = RunScenario(SteadyStateScenario(CurrentTestName()), framegen::UdpTraffic(1, 256, 64),
                                 dir, {.binary = {}, .packets = kPackets});
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
   EXPECT_EQ(o.stats.at("totals").at("rx_packets").get<uint64_t>(), kPackets);
@@ -46,7 +45,7 @@ TEST(Allocation, SteadyStateTakesOneMbufAndNoHeapPerPacket) {
 TEST(Allocation, AVlanPushCountsTwelveBytesCopiedPerPacket) {
   TempDir dir;
   constexpr uint64_t kPackets = 200'000;
-  Scenario s = SteadyStateScenario(TestName());
+  Scenario s = SteadyStateScenario(CurrentTestName());
   s.out_port_fields = {{"encode", "{vlan: {push: 100}}"}};
   const Outcome o = RunScenario(s, framegen::UdpTraffic(3, 256, 64), dir, {.binary = {}, .packets = kPackets});
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
@@ -63,7 +62,7 @@ TEST(Allocation, ABuildThatAllocatesPerPacketIsCaught) {
   ASSERT_NE(probe, nullptr) << "INGESTD_ALLOC_PROBE_BIN is not set (run through meson test)";
   TempDir dir;
   constexpr uint64_t kPackets = 200'000;
-  const Outcome o = RunScenario(SteadyStateScenario(TestName()), framegen::UdpTraffic(2, 256, 64),
+  const Outcome o = RunScenario(SteadyStateScenario(CurrentTestName()), framegen::UdpTraffic(2, 256, 64),
                                 dir, {.binary = probe, .packets = kPackets});
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
   // The probe mallocs 64 bytes per packet just before TX, and frees them.

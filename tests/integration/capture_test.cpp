@@ -40,7 +40,6 @@ using framegen::Bytes;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 constexpr const char* kNrHugepages = "/proc/sys/vm/nr_hugepages";
 constexpr const char* kHugepageMount = "/dev/hugepages";
@@ -155,14 +154,14 @@ TEST(Dumpcap, CapturesWhatARunningInstanceOnHugepagesReceives) {
   HugepageGuard huge(256);
   ASSERT_TRUE(huge.error.empty()) << huge.error;
   TempDir dir;
-  NetNamespace ns(TestName());  // before the processes in it
+  NetNamespace ns(CurrentTestName());  // before the processes in it
   ns.AddVethPair("d0", "d1");
   const std::string empty = dir.File("no-pci-devices");
   fs::create_directory(empty);
 
   constexpr unsigned kCount = 200;
   const std::vector<Bytes> frames = framegen::UdpTraffic(5, kCount, 128);  // each its own flow
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   dir.OwnSegment(prefix);
   struct RuntimeFiles {  // a killed primary leaves these behind: remove this prefix's only
     std::string prefix;
@@ -264,7 +263,7 @@ TEST(DropCapture, EveryDropIsWrittenWithItsReasonPortAndLcore) {
   const DropMix mix = MakeDropMix(1400);
   ASSERT_GE(std::set<std::string>(mix.reasons.begin(), mix.reasons.end()).size(), 8u);
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   const std::string file = dir.File("drops.pcapng");
   s.extra_yaml = CaptureYaml(file);
   const Outcome o = RunScenario(s, mix.frames, dir);
@@ -320,7 +319,7 @@ TEST(DropCapture, AFilterSelectsExactlyTheDropsItMatches) {
   ASSERT_GT(udp.size(), 0u);
   ASSERT_LT(udp.size(), mix.dropped.size());
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   const std::string file = dir.File("udp-drops.pcapng");
   s.extra_yaml = CaptureYaml(file, "    filter: udp\n    snaplen: 64\n");
   const Outcome o = RunScenario(s, mix.frames, dir);
@@ -354,7 +353,7 @@ TEST(DropCapture, ATinyRingUnderABurstOfDropsMissesAndNeverWaits) {
   TempDir dir;
   const std::vector<Bytes> frames = Malformed(20000);
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   const std::string file = dir.File("burst.pcapng");
   s.extra_yaml = CaptureYaml(file, "    packets: 1000000\n", 16);
   const Outcome o = RunScenario(s, frames, dir);
@@ -375,7 +374,7 @@ TEST(DropCapture, StopsAtItsPacketLimitAndFreesTheRest) {
   TempDir dir;
   const std::vector<Bytes> frames = Malformed(2000);
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   const std::string file = dir.File("limit.pcapng");
   s.extra_yaml = CaptureYaml(file, "    packets: 5\n");
   const Outcome o = RunScenario(s, frames, dir);
@@ -394,7 +393,7 @@ TEST(DropCapture, StopsAtItsPacketLimitAndFreesTheRest) {
 TEST(DropCapture, StartsAndStopsAtRunTimeThroughTelemetry) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.infinite_rx = true;  // drops go on until the test stops it
   s.null_output = true;
   const ScenarioFiles files = WriteScenario(s, Malformed(64), dir);
@@ -453,7 +452,7 @@ TEST(DropCapture, StartsAndStopsAtRunTimeThroughTelemetry) {
 TEST(DropCapture, ABadFilterInTheConfigIsAnErrorAtItsLine) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.extra_yaml = CaptureYaml(dir.File("x.pcapng"), "    filter: udp port\n");
   const ScenarioFiles files = WriteScenario(s, Malformed(1), dir);
   const RunResult r = RunIngestd({"--check-config", files.config}, dir, 30s);

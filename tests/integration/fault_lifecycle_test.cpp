@@ -24,7 +24,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 void SleepMs(uint64_t ms) {
   const timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1'000'000};
@@ -37,7 +36,7 @@ uint64_t RxPackets(const LiveReport& r) { return r.json.at("totals").at("rx_pack
 uint64_t TestSeed() {
   const char* env = std::getenv("INGESTD_TEST_SEED");
   const uint64_t seed = env != nullptr ? std::strtoull(env, nullptr, 10) : std::random_device{}();
-  std::cout << "[ seed     ] " << TestName() << ": INGESTD_TEST_SEED=" << seed << "\n";
+  std::cout << "[ seed     ] " << CurrentTestName() << ": INGESTD_TEST_SEED=" << seed << "\n";
   ::testing::Test::RecordProperty("seed", std::to_string(seed));
   return seed;
 }
@@ -96,7 +95,7 @@ TEST(FaultLifecycle, SigtermAtRandomMomentsUnderLoadLosesNothing) {
 TEST(FaultLifecycle, StatsReadersAttachAndDetachAThousandTimesWithoutLeaks) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.infinite_rx = true;
   s.null_output = true;
   s.extra_yaml = "stats:\n  period_ms: 10\n";

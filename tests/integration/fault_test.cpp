@@ -30,7 +30,6 @@ constexpr uint64_t kBurst = 32;
 constexpr uint64_t kTxRetries = 4;  // pipeline.tx_retries default
 constexpr const char* kFastStats = "stats:\n  period_ms: 10\n";
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 std::string FaultBinary() {
   const char* bin = std::getenv("INGESTD_FAULT_BIN");
@@ -41,7 +40,7 @@ std::string FaultBinary() {
 /// Prints a figure in the test output and records it in the JUnit XML.
 template <typename T>
 void Figure(const std::string& name, const T& value) {
-  std::cout << "[ figure   ] " << TestName() << ": " << name << " = " << value << "\n";
+  std::cout << "[ figure   ] " << CurrentTestName() << ": " << name << " = " << value << "\n";
   ::testing::Test::RecordProperty(name, fmt::format("{}", value));
 }
 
@@ -113,7 +112,7 @@ void ExpectCleanEnd(const FaultRun& r) {
 void TxStallScenario(Layout layout, uint16_t accept) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.layout = layout;
   s.ring_policy = "backpressure";  // a pipeline's ring waits for the stalled output: losses are TX's only
   s.infinite_rx = true;
@@ -196,8 +195,8 @@ TEST(Faults, MemifPeerThatStopsReadingStallsTheOutputAndTrafficResumes) {
   // when the other side disconnects, without waiting for an lcore polling them
   // (see docs/operations.md, When the world misbehaves), so a side must not be polling when its peer leaves.
   TempDir dir;
-  const std::string peer_prefix = UniquePrefix(TestName() + "-peer");
-  const std::string src_prefix = UniquePrefix(TestName() + "-src");
+  const std::string peer_prefix = UniquePrefix(CurrentTestName() + "-peer");
+  const std::string src_prefix = UniquePrefix(CurrentTestName() + "-src");
   dir.OwnSegment(peer_prefix);
   dir.OwnSegment(src_prefix);
   const std::string socket = dir.File("memif.sock");
@@ -295,7 +294,7 @@ TEST(Faults, MemifPeerThatStopsReadingStallsTheOutputAndTrafficResumes) {
 /// it sends at most a burst now and then, whatever share of a CPU it gets.
 FaultRun SlowSecondLcore(const std::string& policy, TempDir& dir) {
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.layout = Layout::kPipeline;
   s.ring_policy = policy;
   s.infinite_rx = true;
@@ -410,7 +409,7 @@ TEST(Faults, PoolRunningDryCountsRxNombufAndTrafficResumes) {
   TempDir dir;
   const auto frames = framegen::UdpTraffic(6, 100'000, 64);
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.layout = Layout::kPipeline;
   s.ring_policy = "backpressure";
   s.extra_yaml = kFastStats;
@@ -451,7 +450,7 @@ TEST(Faults, PoolAuditCatchesAPlantedDoubleFree) {
   // and conservation cannot show; the audit must.
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.infinite_rx = true;
   s.null_output = true;
   s.extra_yaml = kFastStats;
@@ -469,7 +468,7 @@ TEST(Faults, PoolAuditCatchesAPlantedDoubleFree) {
 TEST(Faults, BadFaultSpecIsAConfigError) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.rx_pcap = dir.File("in.pcap");
   s.tx_pcap = dir.File("out.pcap");
   const std::string config = dir.File("run.yaml");

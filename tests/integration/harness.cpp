@@ -127,6 +127,15 @@ std::string IngestdBinary() {
   return bin;
 }
 
+std::string CurrentTestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+std::vector<framegen::Bytes> WellFormed(const std::vector<framegen::LabeledFrame>& frames) {
+  std::vector<framegen::Bytes> out;
+  for (const auto& f : frames)
+    if (f.expected == packet::ParseVerdict::kOk) out.push_back(f.bytes);
+  return out;
+}
+
 std::string UniquePrefix(const std::string& test_name) {
   // eal.file_prefix allows 64 characters: a readable head of the name, then pid and a counter.
   static unsigned counter = 0;

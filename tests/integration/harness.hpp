@@ -75,6 +75,12 @@ std::string IngestdBinary();
 /// A --file-prefix no other run uses: test name plus pid.
 std::string UniquePrefix(const std::string& test_name);
 
+/// The running GoogleTest case's name (prefixes and file names are made from it).
+std::string CurrentTestName();
+
+/// The frames the parser accepts whole, in order (what a forwarding run must transmit).
+std::vector<framegen::Bytes> WellFormed(const std::vector<framegen::LabeledFrame>& frames);
+
 struct RunResult {
   int exit_code = -1;  // -1: killed at the time limit
   std::string out;

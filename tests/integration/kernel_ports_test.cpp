@@ -47,20 +47,13 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
-std::string Program(const std::string& name) {
+std::string InstalledProgram(const std::string& name) {
   const std::string path = FindProgram(name);
   if (path.empty()) throw std::runtime_error(name + " is not installed (tools/test installs it)");
   return path;
 }
 
-std::vector<Bytes> WellFormed(const std::vector<framegen::LabeledFrame>& frames) {
-  std::vector<Bytes> out;
-  for (const auto& f : frames)
-    if (f.expected == packet::ParseVerdict::kOk) out.push_back(f.bytes);
-  return out;
-}
 
 /// ingestd running inside the namespace, watched through its stats segment.
 class NsIngestd {
@@ -116,7 +109,7 @@ class Capture {
     // -s 2048: libpcap's immediate mode sizes ring slots by the snap length; the
     // default 256 KiB leaves room for a handful of frames. -Z root: write as root.
     child_ = std::make_unique<Child>(
-        ns.Exec({Program("tcpdump"), "-i", iface, "-Q", direction, "-n", "-U", "--immediate-mode", "-s", "2048", "-B",
+        ns.Exec({InstalledProgram("tcpdump"), "-i", iface, "-Q", direction, "-n", "-U", "--immediate-mode", "-s", "2048", "-B",
                  "16384", "-Z", "root", "-c", std::to_string(max_frames), "-w", path_}),
         dir, "tcpdump-" + iface);
   }
@@ -149,7 +142,7 @@ class Replay {
     const std::string pcap = dir.File("replay-" + iface + ".pcap");
     framegen::WritePcap(pcap, frames);
     child_ = std::make_unique<Child>(
-        ns.Exec({Program("tcpreplay"), "-i", iface, fmt::format("--pps={}", pps), pcap}), dir, "tcpreplay-" + iface);
+        ns.Exec({InstalledProgram("tcpreplay"), "-i", iface, fmt::format("--pps={}", pps), pcap}), dir, "tcpreplay-" + iface);
   }
   /// Waits for it to finish; the frames it reports sent, or nullopt if it failed.
   std::optional<uint64_t> Finish(std::chrono::milliseconds limit) {
@@ -199,7 +192,7 @@ PortYaml AfPacketIn() { return PortYaml("in", "net_af_packet0").Arg("iface", "a1
 /// `inject_iface` exists once ingestd runs (a tap it creates), so it is used after.
 json ExpectForwardedByteForByte(NetNamespace& ns, TempDir& dir, const PortYaml& in,
                                 const std::string& inject_iface, const std::vector<Bytes>& frames) {
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   NsIngestd ingestd(ns, dir, prefix, OneChainYaml(prefix, in), {"--duration", "60"});
   if (!ingestd.WaitRunning(20s)) {
     ADD_FAILURE() << "ingestd did not start:\n" << ingestd.Output();
@@ -357,7 +350,7 @@ TEST(KernelPorts, LinkDownAndUpWhileTrafficFlows) {
   const std::vector<Bytes> frames = framegen::UdpTraffic(29, 60000, 64);
   const FrameIndex index = IndexOf(frames);
   ASSERT_EQ(index.size(), frames.size());
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   NsIngestd ingestd(rig.ns, dir, prefix,
                     OneChainYaml(prefix, AfPacketIn(), "{period_ms: 10}"),
                     {"--duration", "60"});
@@ -531,7 +524,7 @@ TEST(KernelPorts, TwoQueuesKeepBothDirectionsOfEachFlowOnOneQueue) {
     }
   }
   const std::string q0 = dir.File("queue0.pcap"), q1 = dir.File("queue1.pcap");
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   ConfigBuilder yaml(prefix);
   yaml.Port("in", "net_af_packet0").Arg("iface", "a1").Arg("qpairs", "2").Arg("framecnt", "4096").Queues(2, 2);
   yaml.Port("out", "net_pcap1").Arg("tx_pcap", fmt::format("[{}, {}]", q0, q1)).Queues(0, 2);

@@ -27,7 +27,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 /// A program found when the build was configured (meson test passes its path).
 std::string ToolFromEnv(const char* var, const char* package) {
@@ -76,7 +75,7 @@ TEST(Memif, TestpmdTxonlyFeedsIngestdAndEveryPacketSentIsReceived) {
   const std::string testpmd = ToolFromEnv("TESTPMD_BIN", "dpdk-dev (dpdk-testpmd)");
   const std::string stdbuf = ToolFromEnv("STDBUF_BIN", "coreutils (stdbuf)");
   TempDir dir;
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   dir.OwnSegment(prefix);
   const std::string socket = dir.File("memif.sock");
   const std::string config = dir.File("memif.yaml");

@@ -22,23 +22,14 @@ namespace {
 using framegen::Bytes;
 using namespace std::chrono_literals;
 
-std::string TestName() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
 
-std::vector<Bytes> WellFormed(const std::vector<framegen::LabeledFrame>& frames) {
-  std::vector<Bytes> out;
-  for (const auto& f : frames)
-    if (f.expected == packet::ParseVerdict::kOk) out.push_back(f.bytes);
-  return out;
-}
 
 TEST(Pipeline, ForwardsEveryFrameByteForByte) {
   TempDir dir;
   const auto frames = WellFormed(framegen::MixedTraffic(7, 2500));
   ASSERT_GT(frames.size(), 1500u);
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   const Outcome o = RunScenario(s, frames, dir);
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
 
@@ -69,9 +60,9 @@ nlohmann::json ExpectSameOutputAsRunToCompletion(Layout layout, uint64_t seed) {
   std::vector<Bytes> frames;
   for (auto& f : framegen::MixedTraffic(seed, 3000)) frames.push_back(std::move(f.bytes));
   Scenario rtc;
-  rtc.prefix = UniquePrefix(TestName() + "-rtc");
+  rtc.prefix = UniquePrefix(CurrentTestName() + "-rtc");
   Scenario other;
-  other.prefix = UniquePrefix(TestName() + "-split");
+  other.prefix = UniquePrefix(CurrentTestName() + "-split");
   other.layout = layout;
   other.ring_policy = "backpressure";  // lossless hand-off, so both outputs must match exactly
 
@@ -129,7 +120,7 @@ TEST(Pipeline, MalformedFramesAreCountedByReason) {
   ASSERT_GE(expected.size(), 8u) << "the mix must hold many kinds of malformed frames";
 
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   const Outcome o = RunScenario(s, frames, dir);
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
 
@@ -172,7 +163,7 @@ TEST(Pipeline, ParseSectionReachesTheDataPath) {
   }
   ASSERT_GE(expected.size(), 10u);
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.extra_yaml =
       "parse:\n  vlan_depth: 4\n  verify_ipv4_checksum: true\n"
       "  tunnels: [vxlan, geneve, gre, ipip, ip6ip, gtpu]\n";
@@ -190,7 +181,7 @@ TEST(Pipeline, EncodeRewritesDestinationMacOnTheOutputPort) {
   TempDir dir;
   const auto frames = WellFormed(framegen::MixedTraffic(5, 300));
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.out_port_fields = {{"set_dst_mac", "02:aa:bb:cc:dd:ee"}};
   const Outcome o = RunScenario(s, frames, dir);
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
@@ -206,7 +197,7 @@ TEST(Pipeline, EncodeRewritesDestinationMacOnTheOutputPort) {
 TEST(Pipeline, SigtermUnderTrafficExitsCleanly) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.infinite_rx = true;
   const auto [config, stats] = WriteScenario(s, framegen::UdpTraffic(1, 256, 64), dir);
   // Bounded even if the signal were lost: 3 M packets or 60 s.
@@ -236,7 +227,7 @@ TEST(Pipeline, SigtermUnderTrafficExitsCleanly) {
 TEST(Pipeline, BadConfigIsReportedAndStartsNothing) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.rx_pcap = dir.File("in.pcap");
   s.tx_pcap = dir.File("out.pcap");
   std::string yaml = s.Yaml();
@@ -263,7 +254,7 @@ TEST(Pipeline, BadConfigIsReportedAndStartsNothing) {
 TEST(Pipeline, EalArgumentsNeverProbePciForVirtualPorts) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.rx_pcap = dir.File("in,iface=eth0.pcap");  // hostile: must be rejected, not split
   s.tx_pcap = dir.File("out.pcap");
   const std::string bad = dir.File("hostile.yaml");

@@ -37,10 +37,9 @@ constexpr const char* kPrometheusAccept =
     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 /// A program the build found (meson passes its path), or a failure naming the package.
-std::string Program(const char* env, const char* package) {
+std::string BuiltProgram(const char* env, const char* package) {
   const char* path = std::getenv(env);
   if (path == nullptr || *path == '\0') {
     ADD_FAILURE() << env << " is not set: apt-get install " << package << " and reconfigure (tools/lib/setup.sh)";
@@ -129,7 +128,7 @@ class Exporter : public Server {
  public:
   Exporter(const std::string& instance, const TempDir& dir, bool v6 = false)
       : Exporter(instance, dir, v6, FreePort(v6)) {}
-  static std::string IngestStatsBinary() { return Program("INGEST_STATS_BIN", "(the build's ingest-stats)"); }
+  static std::string IngestStatsBinary() { return BuiltProgram("INGEST_STATS_BIN", "(the build's ingest-stats)"); }
   static std::string Address(bool v6, int port) { return v6 ? fmt::format("[::1]:{}", port) : fmt::format("127.0.0.1:{}", port); }
   /// Up once it logged its address.
   bool Ready() { return WaitForLog("serving ", 20s); }
@@ -182,7 +181,7 @@ class Prometheus : public Server {
                                   "scrape_configs:\n  - job_name: ingestd\n    honor_labels: true\n"
                                   "    static_configs:\n      - targets: ['{}']\n",
                                   target));
-    return {Program("PROMETHEUS_BIN", "prometheus"), "--config.file=" + config,
+    return {BuiltProgram("PROMETHEUS_BIN", "prometheus"), "--config.file=" + config,
             "--storage.tsdb.path=" + dir.File("prometheus-data"), fmt::format("--web.listen-address=127.0.0.1:{}", port),
             "--log.level=warn"};
   }
@@ -278,7 +277,7 @@ std::map<std::string, DocFamily> DocumentedFamilies() {
 // ingestd's own count, a latency quantile, and the target healthy (the exposition parsed).
 TEST(Prometheus, ScrapesRxRateDropReasonAndLatencyOfALiveInstance) {
   TempDir dir;
-  LiveIngestd ingestd(TestName(), dir);
+  LiveIngestd ingestd(CurrentTestName(), dir);
   ASSERT_TRUE(ingestd.WaitUntilForwarding());
   Exporter exporter(ingestd.prefix(), dir);
   ASSERT_TRUE(exporter.Ready()) << exporter.child().Stderr();
@@ -353,7 +352,7 @@ TEST(Prometheus, ScrapesRxRateDropReasonAndLatencyOfALiveInstance) {
 // strict reader; both carry the same samples; docs/metrics.md lists exactly what is served.
 TEST(Prometheus, ServedFormatsAreValidAndDocumented) {
   TempDir dir;
-  LiveIngestd ingestd(TestName(), dir);
+  LiveIngestd ingestd(CurrentTestName(), dir);
   ASSERT_TRUE(ingestd.WaitUntilForwarding());
   Exporter exporter(ingestd.prefix(), dir);
   ASSERT_TRUE(exporter.Ready()) << exporter.child().Stderr();
@@ -367,7 +366,7 @@ TEST(Prometheus, ServedFormatsAreValidAndDocumented) {
   ingestd.Stop();
 
   // promtool reads the exposition on stdin.
-  Child promtool({Program("PROMTOOL_BIN", "prometheus"), "check", "metrics"}, dir, "promtool", Child::Stdin::kPipe);
+  Child promtool({BuiltProgram("PROMTOOL_BIN", "prometheus"), "check", "metrics"}, dir, "promtool", Child::Stdin::kPipe);
   ASSERT_TRUE(promtool.WriteStdin(text.body));
   promtool.CloseStdin();
   EXPECT_EQ(promtool.Wait(30s), 0) << promtool.Stdout() << promtool.Stderr();
@@ -434,7 +433,7 @@ TEST(Prometheus, ServedFormatsAreValidAndDocumented) {
 TEST(Prometheus, AnswersForAnAbsentInstanceAndRefusesBadAddresses) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   Exporter exporter(s.prefix, dir, /*v6=*/true);
   ASSERT_TRUE(exporter.Ready()) << exporter.child().Stderr();
   const HttpAnswer absent = exporter.Scrape();

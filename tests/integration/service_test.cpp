@@ -20,7 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -102,7 +101,7 @@ TEST(Service, EveryToolAnswersVersionWithTheProjectVersion) {
 
 TEST(Service, LogLinesOnAFileCarryUtcTimeLevelAndPid) {
   TempDir dir;
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   const std::string config = RunConfig(dir, prefix);
   // JOURNAL_STREAM naming another file: stderr is not the journal.
   Child child({"/usr/bin/env", "JOURNAL_STREAM=1:1", IngestdBinary(), "-c", config, "--packets", "64"}, dir, "text");
@@ -124,7 +123,7 @@ TEST(Service, LogLinesOnAFileCarryUtcTimeLevelAndPid) {
 
 TEST(Service, LogLinesForJournaldCarryPriorityPrefixesAndNoTime) {
   TempDir dir;
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   const std::string config = RunConfig(dir, prefix);
   // What systemd does: JOURNAL_STREAM is stderr's device and inode. The harness opens
   // <tag>.stderr with O_TRUNC, so the file made here keeps its inode.
@@ -193,7 +192,7 @@ std::string FakePci(TempDir& dir, const std::string& bdf, const std::string& dri
 
 TEST(CheckConfig, DeviceOnAKernelDriverIsRefusedWithTheBindCommand) {
   TempDir dir;
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   const std::string sys = FakePci(dir, "0000:05:00.0", "ixgbe");
   const std::string config = PciConfig(dir, prefix, "0000:05:00.0");
   Child check({"/usr/bin/env", "INGESTD_SYSFS_ROOT=" + sys, IngestdBinary(), "--check-config", config}, dir, "check");
@@ -209,7 +208,7 @@ TEST(CheckConfig, DeviceOnAKernelDriverIsRefusedWithTheBindCommand) {
 
 TEST(CheckConfig, BifurcatedDeviceWithDevargsIsAcceptedAndAllowListedWithThem) {
   TempDir dir;
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   const std::string sys = FakePci(dir, "0000:03:00.0", "mlx5_core");
   const std::string config = PciConfig(dir, prefix, "03:00.0", {{"rxq_cqe_comp_en", "0"}, {"mprq_en", "1"}});
   Child check({"/usr/bin/env", "INGESTD_SYSFS_ROOT=" + sys, IngestdBinary(), "--check-config", config}, dir, "check");
@@ -234,7 +233,7 @@ TEST(CheckConfig, ThisHostsVirtioNicIsRefusedWithoutStartingDpdk) {
   const std::string driver = std::filesystem::read_symlink("/sys/bus/pci/devices/" + bdf + "/driver", ec).filename();
   ASSERT_EQ(driver, "virtio-pci") << "this test expects the host's virtio NIC at " << bdf;
   TempDir dir;
-  const std::string prefix = UniquePrefix(TestName());
+  const std::string prefix = UniquePrefix(CurrentTestName());
   const std::string config = PciConfig(dir, prefix, bdf);
   const RunResult r = RunIngestd({"--check-config", config}, dir, 10s);
   EXPECT_EQ(r.exit_code, 1) << r.err;

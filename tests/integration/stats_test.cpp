@@ -26,7 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 std::string IngestStatsBinary() {
   const char* bin = std::getenv("INGEST_STATS_BIN");
@@ -92,7 +91,7 @@ class LiveInstance {
 TEST(Stats, IngestStatsJsonEqualsFinalStatsAfterTheRun) {
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   std::vector<framegen::Bytes> frames;
   for (auto& f : framegen::MixedTraffic(8, 1000)) frames.push_back(std::move(f.bytes));
   const Outcome o = RunScenario(s, frames, dir);
@@ -116,7 +115,7 @@ TEST(Stats, SegmentIsReadableByTheConfiguredGroupOnly) {
   ASSERT_NE(g, nullptr) << "Debian always has the group nogroup";
   TempDir dir;
   Scenario s;
-  s.prefix = UniquePrefix(TestName());
+  s.prefix = UniquePrefix(CurrentTestName());
   s.extra_yaml = "stats:\n  group: nogroup\n";
   const Outcome o = RunScenario(s, framegen::UdpTraffic(4, 64, 64), dir);
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
@@ -128,7 +127,7 @@ TEST(Stats, SegmentIsReadableByTheConfiguredGroupOnly) {
 
 TEST(Stats, KilledWriterIsReportedDeadWithinASecond) {
   TempDir dir;
-  LiveInstance live(TestName(), dir);
+  LiveInstance live(CurrentTestName(), dir);
   ASSERT_TRUE(live.WaitUntilForwarding()) << live.child().Stderr();
 
   live.child().Signal(SIGKILL);
@@ -147,7 +146,7 @@ TEST(Stats, KilledWriterIsReportedDeadWithinASecond) {
 // the same config again, with whatever the killed process left behind still in place.
 TEST(Stats, RestartAfterSigkillNeedsNoCleaning) {
   TempDir dir;
-  LiveInstance live(TestName(), dir);
+  LiveInstance live(CurrentTestName(), dir);
   ASSERT_TRUE(live.WaitUntilForwarding()) << live.child().Stderr();
   const pid_t first = live.child().pid();
   live.child().Signal(SIGKILL);
@@ -185,7 +184,7 @@ TEST(Stats, RestartAfterSigkillNeedsNoCleaning) {
 
 TEST(Stats, TelemetrySocketServesTheSameFigures) {
   TempDir dir;
-  LiveInstance live(TestName(), dir);
+  LiveInstance live(CurrentTestName(), dir);
   ASSERT_TRUE(live.WaitUntilForwarding()) << live.child().Stderr();
 
   const int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);

@@ -37,8 +37,9 @@ ingestd_ensure_packages() {
 }
 
 # What tools/test and tools/fuzz configure their builds with: one translation unit per
-# target (unity_size above any target's file count), so each target parses its headers once.
-INGESTD_FAST_BUILD=(-Dunity=on -Dunity_size=64)
+# target (unity_size above any target's file count), so each target parses its headers once,
+# and test code compiled for compile time (meson_options.txt: fast_test_code).
+INGESTD_FAST_BUILD=(-Dunity=on -Dunity_size=64 -Dfast_test_code=true)
 
 # ingestd_build DIR [meson options...] [-- targets...]: configure once (warnings are
 # errors), then compile the targets (default: everything built by default).

@@ -11,6 +11,7 @@
 
 #include "ingestd/framegen/frame_builder.hpp"
 #include "ingestd/packet/parse.hpp"
+#include "parse_copy.hpp"
 
 namespace ingestd::packet {
 namespace {
@@ -23,19 +24,6 @@ using framegen::TcpSpec;
 using framegen::UdpSpec;
 
 constexpr ParseOptions kAllTunnels{.tunnels = kTunnelAll};
-
-// From an exactly-sized heap copy, so AddressSanitizer reports any read past data_len.
-PktMeta Parse(const Bytes& frame, const ParseOptions& opts = {}, uint64_t ol_flags = 0,
-              size_t data_len = SIZE_MAX, uint32_t pkt_len = UINT32_MAX) {
-  const size_t n = std::min(data_len, frame.size());
-  std::unique_ptr<uint8_t[]> copy(new uint8_t[n]);
-  if (n != 0) std::memcpy(copy.get(), frame.data(), n);
-  PktMeta m;
-  std::memset(&m, 0xa5, sizeof(m));
-  const uint32_t len = pkt_len == UINT32_MAX ? static_cast<uint32_t>(n) : pkt_len;
-  EXPECT_EQ(ParseFrame(copy.get(), static_cast<uint32_t>(n), len, m, opts, ol_flags), m.verdict);
-  return m;
-}
 
 std::string V(const PktMeta& m) { return std::string(VerdictName(m.verdict)); }
 
@@ -116,20 +104,20 @@ TEST(Layers, VlanDepthIsAnOptionAndTheOutermostTwoAreKept) {
                       .Ipv4()
                       .Udp()
                       .Build();
-  EXPECT_EQ(V(Parse(f)), "too_many_vlans");
-  const PktMeta m = Parse(f, {.vlan_depth = 4});
+  EXPECT_EQ(V(ParseCopy(f)), "too_many_vlans");
+  const PktMeta m = ParseCopy(f, {.vlan_depth = 4});
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.vlan_count, 4);
   EXPECT_EQ(m.vlan_tci[0], 1);
   EXPECT_EQ(m.vlan_tci[1], 2);
   EXPECT_EQ(m.l3_off, 14 + 16);
   EXPECT_EQ(m.l4_off, 14 + 16 + 20);
-  EXPECT_EQ(V(Parse(f, {.vlan_depth = 3})), "too_many_vlans");
-  EXPECT_EQ(V(Parse(f, {.vlan_depth = 200})), "ok") << "clamped to 4";
+  EXPECT_EQ(V(ParseCopy(f, {.vlan_depth = 3})), "too_many_vlans");
+  EXPECT_EQ(V(ParseCopy(f, {.vlan_depth = 200})), "ok") << "clamped to 4";
   const Bytes five = FrameBuilder().Vlan(1).Vlan(2).Vlan(3).Vlan(4).Vlan(5).Ipv4().Build();
-  EXPECT_EQ(V(Parse(five, {.vlan_depth = 200})), "too_many_vlans");
+  EXPECT_EQ(V(ParseCopy(five, {.vlan_depth = 200})), "too_many_vlans");
   const Bytes one = FrameBuilder().Vlan(7).Ipv4().Build();
-  EXPECT_EQ(V(Parse(one, {.vlan_depth = 0})), "too_many_vlans");
+  EXPECT_EQ(V(ParseCopy(one, {.vlan_depth = 0})), "too_many_vlans");
 }
 
 // ---- MPLS ---------------------------------------------------------------------------------
@@ -140,7 +128,7 @@ TEST(Layers, MplsStackThenIpByVersionNibble) {
                        .EtherType(kEtherTypeMpls)
                        .Payload(Cat(MplsStack({100, 200}), L3Of(InnerTcp4())))
                        .Build();
-  PktMeta m = Parse(f4);
+  PktMeta m = ParseCopy(f4);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.ethertype, kEtherTypeMpls);
   EXPECT_EQ(m.mpls_count, 2);
@@ -154,14 +142,14 @@ TEST(Layers, MplsStackThenIpByVersionNibble) {
                        .EtherType(kEtherTypeMplsMulticast)
                        .Payload(Cat(MplsStack({7}), L3Of(InnerUdp6())))
                        .Build();
-  m = Parse(f6);
+  m = ParseCopy(f6);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.l3, L3Type::kIpv6);
   EXPECT_EQ(m.mpls_label, 7u);
   EXPECT_EQ(m.dst_port, 53);
 
   // A pseudowire control word (first nibble 0): carried, not parsed.
-  m = Parse(FrameBuilder().EtherType(kEtherTypeMpls).Payload(Cat(MplsStack({9}), Bytes(30))).Build());
+  m = ParseCopy(FrameBuilder().EtherType(kEtherTypeMpls).Payload(Cat(MplsStack({9}), Bytes(30))).Build());
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.l3, L3Type::kOther);
   EXPECT_EQ(m.l3_off, 18);
@@ -172,20 +160,20 @@ TEST(Layers, MplsReasons) {
                           .EtherType(kEtherTypeMpls)
                           .Payload(Cat(MplsStack({1, 2, 3, 4, 5, 6, 7, 8}), L3Of(InnerTcp4())))
                           .Build();
-  EXPECT_EQ(V(Parse(eight)), "ok");
+  EXPECT_EQ(V(ParseCopy(eight)), "ok");
   const Bytes nine = FrameBuilder()
                          .EtherType(kEtherTypeMpls)
                          .Payload(Cat(MplsStack({1, 2, 3, 4, 5, 6, 7, 8, 9}), L3Of(InnerTcp4())))
                          .Build();
-  EXPECT_EQ(V(Parse(nine)), "too_many_mpls_labels");
+  EXPECT_EQ(V(ParseCopy(nine)), "too_many_mpls_labels");
   const Bytes stack = FrameBuilder().EtherType(kEtherTypeMpls).Payload(MplsStack({1, 2})).Build();
   for (size_t n = 15; n <= stack.size(); ++n) {
-    const PktMeta m = Parse(framegen::Truncated(stack, n));
+    const PktMeta m = ParseCopy(framegen::Truncated(stack, n));
     EXPECT_EQ(V(m), "truncated_mpls") << n;
     EXPECT_EQ(m.l3, L3Type::kNone);
   }
   // Cut in the first segment only: not contiguous, never truncated.
-  EXPECT_EQ(V(Parse(eight, {}, 0, 20, static_cast<uint32_t>(eight.size()))),
+  EXPECT_EQ(V(ParseCopy(eight, {}, 0, 20, static_cast<uint32_t>(eight.size()))),
             "headers_not_contiguous");
 }
 
@@ -193,13 +181,13 @@ TEST(Layers, MplsReasons) {
 
 TEST(Layers, ArpMustBe28Bytes) {
   const Bytes arp = FrameBuilder().Arp().Build();
-  EXPECT_EQ(V(Parse(arp)), "ok");
+  EXPECT_EQ(V(ParseCopy(arp)), "ok");
   for (size_t n = 14; n < 14 + 28; ++n) {
-    const PktMeta m = Parse(framegen::Truncated(arp, n));
+    const PktMeta m = ParseCopy(framegen::Truncated(arp, n));
     EXPECT_EQ(V(m), "truncated_arp") << n;
     EXPECT_EQ(m.l3, L3Type::kArp);
   }
-  EXPECT_EQ(V(Parse(arp, {}, 0, 30, static_cast<uint32_t>(arp.size()))), "headers_not_contiguous");
+  EXPECT_EQ(V(ParseCopy(arp, {}, 0, 30, static_cast<uint32_t>(arp.size()))), "headers_not_contiguous");
 }
 
 TEST(Layers, Ipv4ChecksumIsVerifiedOnlyWhenAskedAndHonoursTheNic) {
@@ -209,31 +197,31 @@ TEST(Layers, Ipv4ChecksumIsVerifiedOnlyWhenAskedAndHonoursTheNic) {
   const Bytes f_bad = FrameBuilder().Ipv4(bad).Udp().Build();
   const Bytes f_good = FrameBuilder().Ipv4({.options = {0x94, 0x04, 0, 0}}).Udp().Build();
   const ParseOptions verify{.verify_ipv4_checksum = true};
-  EXPECT_EQ(V(Parse(f_bad)), "ok");
-  EXPECT_EQ(V(Parse(f_good, verify)), "ok");
-  const PktMeta m = Parse(f_bad, verify);
+  EXPECT_EQ(V(ParseCopy(f_bad)), "ok");
+  EXPECT_EQ(V(ParseCopy(f_good, verify)), "ok");
+  const PktMeta m = ParseCopy(f_bad, verify);
   EXPECT_EQ(V(m), "bad_ipv4_checksum");
   EXPECT_EQ(m.l3, L3Type::kIpv4);
   EXPECT_EQ(m.l4_off, kNoOffset);
   // The NIC's word wins: GOOD or NONE skip the check, BAD fails it; others' flags are ignored.
-  EXPECT_EQ(V(Parse(f_bad, verify, kRxIpCksumGood)), "ok");
-  EXPECT_EQ(V(Parse(f_bad, verify, kRxIpCksumMask)), "ok");
-  EXPECT_EQ(V(Parse(f_good, verify, kRxIpCksumBad)), "bad_ipv4_checksum");
-  EXPECT_EQ(V(Parse(f_bad, verify, 1ULL << 3)), "bad_ipv4_checksum");
-  EXPECT_EQ(V(Parse(f_good, {}, kRxIpCksumBad)), "ok") << "verification off";
+  EXPECT_EQ(V(ParseCopy(f_bad, verify, kRxIpCksumGood)), "ok");
+  EXPECT_EQ(V(ParseCopy(f_bad, verify, kRxIpCksumMask)), "ok");
+  EXPECT_EQ(V(ParseCopy(f_good, verify, kRxIpCksumBad)), "bad_ipv4_checksum");
+  EXPECT_EQ(V(ParseCopy(f_bad, verify, 1ULL << 3)), "bad_ipv4_checksum");
+  EXPECT_EQ(V(ParseCopy(f_good, {}, kRxIpCksumBad)), "ok") << "verification off";
 }
 
 TEST(Layers, SctpPortsAndTruncation) {
   const Bytes sctp = {0x13, 0x88, 0x0b, 0x59, 1, 2, 3, 4, 0, 0, 0, 0, 9, 9};
   for (const bool v6 : {false, true}) {
-    const PktMeta m = Parse(IpProto(kIpProtoSctp, sctp, v6));
+    const PktMeta m = ParseCopy(IpProto(kIpProtoSctp, sctp, v6));
     EXPECT_EQ(V(m), "ok");
     EXPECT_EQ(m.ip_proto, kIpProtoSctp);
     EXPECT_EQ(m.l4_off, v6 ? 54 : 34);
     EXPECT_EQ(m.src_port, 5000);
     EXPECT_EQ(m.dst_port, 2905);
     EXPECT_EQ(m.l4_len, 14);
-    const PktMeta cut = Parse(IpProto(kIpProtoSctp, Bytes(sctp.begin(), sctp.begin() + 11), v6));
+    const PktMeta cut = ParseCopy(IpProto(kIpProtoSctp, Bytes(sctp.begin(), sctp.begin() + 11), v6));
     EXPECT_EQ(V(cut), "truncated_sctp");
     EXPECT_EQ(cut.src_port, 0);
   }
@@ -249,7 +237,7 @@ TEST(Layers, Ipv6ExtensionChain) {
                    {44, {0, 0x01, 0, 0, 0, 1}}};  // offset 0, M: a first fragment
   UdpSpec u;
   u.length = 2000;  // the whole datagram: allowed in a first fragment
-  PktMeta m = Parse(FrameBuilder().Ipv6(ip).Udp(u).Payload(20).Build());
+  PktMeta m = ParseCopy(FrameBuilder().Ipv6(ip).Udp(u).Payload(20).Build());
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.ip_proto, kIpProtoUdp);
   EXPECT_EQ(m.l4_off, 14 + 40 + 8 + 16 + 8 + 8);
@@ -259,7 +247,7 @@ TEST(Layers, Ipv6ExtensionChain) {
   // A later fragment: no L4, the protocol after the fragment header.
   Ipv6Spec later;
   later.extensions = {{0, {}}, {44, {0x05, 0x00, 0, 0, 0, 1}}};
-  m = Parse(FrameBuilder().Ipv6(later).Udp().Payload(20).Build());
+  m = ParseCopy(FrameBuilder().Ipv6(later).Udp().Payload(20).Build());
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.is_fragment, 1);
   EXPECT_EQ(m.ip_proto, kIpProtoUdp);
@@ -270,7 +258,7 @@ TEST(Layers, Ipv6ExtensionChain) {
   ah.resize(24, 0xee);
   const Bytes tcp = L3Of(FrameBuilder().Ipv4().Tcp().Build());
   const Bytes tcp_only(tcp.begin() + 20, tcp.end());
-  m = Parse(IpProto(kIpProtoAh, Cat(ah, tcp_only), true));
+  m = ParseCopy(IpProto(kIpProtoAh, Cat(ah, tcp_only), true));
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.ip_proto, kIpProtoTcp);
   EXPECT_EQ(m.l4_off, 14 + 40 + 24);
@@ -281,7 +269,7 @@ TEST(Layers, Ipv6ExtensionChain) {
   esp.extensions = {{60, {}}};
   esp.next_header = 60;
   Bytes dest_then_esp = {kIpProtoEsp, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
-  m = Parse(IpProto(kIpProtoDestOptions, dest_then_esp, true));
+  m = ParseCopy(IpProto(kIpProtoDestOptions, dest_then_esp, true));
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.ip_proto, kIpProtoEsp);
   EXPECT_EQ(m.l4_off, kNoOffset);
@@ -290,10 +278,10 @@ TEST(Layers, Ipv6ExtensionChain) {
 TEST(Layers, Ipv6ExtensionReasons) {
   Ipv6Spec eight;
   for (int i = 0; i < 8; ++i) eight.extensions.push_back({60, {}});
-  EXPECT_EQ(V(Parse(FrameBuilder().Ipv6(eight).Udp().Build())), "ok");
+  EXPECT_EQ(V(ParseCopy(FrameBuilder().Ipv6(eight).Udp().Build())), "ok");
   Ipv6Spec nine = eight;
   nine.extensions.push_back({60, {}});
-  const PktMeta m = Parse(FrameBuilder().Ipv6(nine).Udp().Build());
+  const PktMeta m = ParseCopy(FrameBuilder().Ipv6(nine).Udp().Build());
   EXPECT_EQ(V(m), "too_many_ipv6_ext");
   EXPECT_EQ(m.l4_off, kNoOffset);
 
@@ -305,16 +293,16 @@ TEST(Layers, Ipv6ExtensionReasons) {
     Bytes cut = framegen::Truncated(f, 54 + clip);
     cut[18] = 0;
     cut[19] = static_cast<uint8_t>(clip);
-    EXPECT_EQ(V(Parse(cut)), "truncated_ipv6_ext") << clip;
+    EXPECT_EQ(V(ParseCopy(cut)), "truncated_ipv6_ext") << clip;
   }
-  EXPECT_EQ(V(Parse(f, {}, 0, 60, static_cast<uint32_t>(f.size()))), "headers_not_contiguous");
+  EXPECT_EQ(V(ParseCopy(f, {}, 0, 60, static_cast<uint32_t>(f.size()))), "headers_not_contiguous");
 }
 
 // ---- tunnels ------------------------------------------------------------------------------
 
 TEST(Tunnels, OffByDefault) {
   const Bytes f = Vxlan(42, InnerTcp4());
-  const PktMeta m = Parse(f);
+  const PktMeta m = ParseCopy(f);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.tunnel, TunnelType::kNone);
   EXPECT_EQ(m.inner_l3, L3Type::kNone);
@@ -324,7 +312,7 @@ TEST(Tunnels, OffByDefault) {
 
 TEST(Tunnels, VxlanInnerEthernetIpv4Tcp) {
   const Bytes inner = FrameBuilder().Vlan(3).Ipv4().Tcp({.src_port = 4000, .dst_port = 443}).Build();
-  const PktMeta m = Parse(Vxlan(0xabcdef, inner), kAllTunnels);
+  const PktMeta m = ParseCopy(Vxlan(0xabcdef, inner), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.l3, L3Type::kIpv4);
   EXPECT_EQ(m.l4_off, 34);
@@ -339,20 +327,20 @@ TEST(Tunnels, VxlanInnerEthernetIpv4Tcp) {
   EXPECT_EQ(m.inner_dst_port, 443);
   EXPECT_EQ(m.vlan_count, 0) << "inner tags are not the outer's";
 
-  EXPECT_EQ(V(Parse(UdpTo(kVxlanPort, Cat(VxlanHeader(1, 0), inner)), kAllTunnels)),
+  EXPECT_EQ(V(ParseCopy(UdpTo(kVxlanPort, Cat(VxlanHeader(1, 0), inner)), kAllTunnels)),
             "bad_tunnel_header");
   // Another port for VXLAN, and VXLAN switched off.
-  EXPECT_EQ(Parse(UdpTo(8472, Cat(VxlanHeader(1), inner)), {.tunnels = kTunnelVxlan, .vxlan_port = 8472})
+  EXPECT_EQ(ParseCopy(UdpTo(8472, Cat(VxlanHeader(1), inner)), {.tunnels = kTunnelVxlan, .vxlan_port = 8472})
                 .tunnel,
             TunnelType::kVxlan);
-  EXPECT_EQ(Parse(Vxlan(1, inner), {.tunnels = kTunnelAll & ~kTunnelVxlan}).tunnel,
+  EXPECT_EQ(ParseCopy(Vxlan(1, inner), {.tunnels = kTunnelAll & ~kTunnelVxlan}).tunnel,
             TunnelType::kNone);
 }
 
 TEST(Tunnels, GeneveWithOptionsInnerIpv6AndInnerEthernet) {
   // Version 0, 2 words of options, protocol IPv6.
   Bytes h = {0x02, 0, 0x86, 0xdd, 0, 0, 0x2a, 0, 1, 2, 3, 4, 5, 6, 7, 8};
-  PktMeta m = Parse(UdpTo(kGenevePort, Cat(h, L3Of(InnerUdp6())), true), kAllTunnels);
+  PktMeta m = ParseCopy(UdpTo(kGenevePort, Cat(h, L3Of(InnerUdp6())), true), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.l3, L3Type::kIpv6);
   EXPECT_EQ(m.tunnel, TunnelType::kGeneve);
@@ -362,21 +350,21 @@ TEST(Tunnels, GeneveWithOptionsInnerIpv6AndInnerEthernet) {
   EXPECT_EQ(m.inner_dst_port, 53);
   h[2] = 0x65;
   h[3] = 0x58;  // Ethernet inside
-  m = Parse(UdpTo(kGenevePort, Cat(h, InnerTcp4())), kAllTunnels);
+  m = ParseCopy(UdpTo(kGenevePort, Cat(h, InnerTcp4())), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.inner_l3_off, 34 + 8 + 16 + 14);
   EXPECT_EQ(m.inner_dst_port, 443);
   h[0] = 0x42;  // version 1
-  EXPECT_EQ(V(Parse(UdpTo(kGenevePort, Cat(h, InnerTcp4())), kAllTunnels)), "bad_tunnel_header");
+  EXPECT_EQ(V(ParseCopy(UdpTo(kGenevePort, Cat(h, InnerTcp4())), kAllTunnels)), "bad_tunnel_header");
   h[0] = 0x02;
-  EXPECT_EQ(V(Parse(UdpTo(kGenevePort, Bytes(h.begin(), h.begin() + 12)), kAllTunnels)),
+  EXPECT_EQ(V(ParseCopy(UdpTo(kGenevePort, Bytes(h.begin(), h.begin() + 12)), kAllTunnels)),
             "truncated_tunnel");
 }
 
 TEST(Tunnels, GreFlagsKeyAndVersion) {
   // C, K and S: checksum+reserved, key, sequence; TEB inside.
   const Bytes h = {0xb0, 0, 0x65, 0x58, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 7};
-  PktMeta m = Parse(IpProto(kIpProtoGre, Cat(h, InnerTcp4())), kAllTunnels);
+  PktMeta m = ParseCopy(IpProto(kIpProtoGre, Cat(h, InnerTcp4())), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.ip_proto, kIpProtoGre);
   EXPECT_EQ(m.l4_off, kNoOffset);
@@ -385,41 +373,41 @@ TEST(Tunnels, GreFlagsKeyAndVersion) {
   EXPECT_EQ(m.inner_l3_off, 34 + 16 + 14);
   EXPECT_EQ(m.inner_src_port, 4000);
   // Plain GRE, IPv4 inside, over IPv6.
-  m = Parse(IpProto(kIpProtoGre, Cat({0, 0, 0x08, 0x00}, L3Of(InnerTcp4())), true), kAllTunnels);
+  m = ParseCopy(IpProto(kIpProtoGre, Cat({0, 0, 0x08, 0x00}, L3Of(InnerTcp4())), true), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.tunnel_id, 0u);
   EXPECT_EQ(m.inner_l3, L3Type::kIpv4);
   EXPECT_EQ(m.inner_l3_off, 54 + 4);
   // Unknown protocol inside: the inner is "other", not parsed.
-  m = Parse(IpProto(kIpProtoGre, Cat({0, 0, 0x88, 0x0b}, Bytes(20))), kAllTunnels);
+  m = ParseCopy(IpProto(kIpProtoGre, Cat({0, 0, 0x88, 0x0b}, Bytes(20))), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.inner_l3, L3Type::kOther);
-  EXPECT_EQ(V(Parse(IpProto(kIpProtoGre, Cat({0, 1, 0x08, 0x00}, L3Of(InnerTcp4()))), kAllTunnels)),
+  EXPECT_EQ(V(ParseCopy(IpProto(kIpProtoGre, Cat({0, 1, 0x08, 0x00}, L3Of(InnerTcp4()))), kAllTunnels)),
             "bad_gre_version");
-  EXPECT_EQ(V(Parse(IpProto(kIpProtoGre, Bytes(h.begin(), h.begin() + 13)), kAllTunnels)),
+  EXPECT_EQ(V(ParseCopy(IpProto(kIpProtoGre, Bytes(h.begin(), h.begin() + 13)), kAllTunnels)),
             "truncated_tunnel");
 }
 
 TEST(Tunnels, IpInIpAndIpv6InIp) {
-  PktMeta m = Parse(IpProto(kIpProtoIpInIp, L3Of(InnerTcp4())), kAllTunnels);
+  PktMeta m = ParseCopy(IpProto(kIpProtoIpInIp, L3Of(InnerTcp4())), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.tunnel, TunnelType::kIpInIp);
   EXPECT_EQ(m.inner_l3_off, 34);
   EXPECT_EQ(m.inner_l4_off, 54);
   EXPECT_EQ(m.inner_dst_port, 443);
-  m = Parse(IpProto(kIpProtoIpv6, L3Of(InnerUdp6())), kAllTunnels);
+  m = ParseCopy(IpProto(kIpProtoIpv6, L3Of(InnerUdp6())), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.tunnel, TunnelType::kIpv6InIp);
   EXPECT_EQ(m.inner_l3, L3Type::kIpv6);
   EXPECT_EQ(m.inner_l4_off, 34 + 40);
   // Inside IPv6, IPv4 under protocol 41 is the wrong version.
-  EXPECT_EQ(V(Parse(IpProto(kIpProtoIpv6, L3Of(InnerTcp4())), kAllTunnels)), "bad_inner_l3");
+  EXPECT_EQ(V(ParseCopy(IpProto(kIpProtoIpv6, L3Of(InnerTcp4())), kAllTunnels)), "bad_inner_l3");
 }
 
 TEST(Tunnels, GtpuWithExtensionHeaders) {
   // Version 1, PT, E: sequence, N-PDU, next type 0x85 (PDU session container, 1 word).
   const Bytes h = {0x34, 0xff, 0, 0, 0x11, 0x22, 0x33, 0x44, 0, 0, 0, 0x85, 1, 0, 0x09, 0};
-  PktMeta m = Parse(UdpTo(kGtpuPort, Cat(h, L3Of(InnerTcp4()))), kAllTunnels);
+  PktMeta m = ParseCopy(UdpTo(kGtpuPort, Cat(h, L3Of(InnerTcp4()))), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.tunnel, TunnelType::kGtpU);
   EXPECT_EQ(m.tunnel_id, 0x11223344u);
@@ -428,22 +416,22 @@ TEST(Tunnels, GtpuWithExtensionHeaders) {
   EXPECT_EQ(m.inner_dst_port, 443);
   // Without options, IPv6 inside.
   const Bytes plain = {0x30, 0xff, 0, 0, 0, 0, 0, 1};
-  m = Parse(UdpTo(kGtpuPort, Cat(plain, L3Of(InnerUdp6()))), kAllTunnels);
+  m = ParseCopy(UdpTo(kGtpuPort, Cat(plain, L3Of(InnerUdp6()))), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.inner_l3, L3Type::kIpv6);
   // An echo request carries no user packet.
-  m = Parse(UdpTo(kGtpuPort, {0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0}), kAllTunnels);
+  m = ParseCopy(UdpTo(kGtpuPort, {0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0}), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.tunnel, TunnelType::kGtpU);
   EXPECT_EQ(m.inner_l3, L3Type::kNone);
   Bytes bad = h;
   bad[12] = 0;  // extension length 0
-  EXPECT_EQ(V(Parse(UdpTo(kGtpuPort, Cat(bad, L3Of(InnerTcp4()))), kAllTunnels)),
+  EXPECT_EQ(V(ParseCopy(UdpTo(kGtpuPort, Cat(bad, L3Of(InnerTcp4()))), kAllTunnels)),
             "bad_tunnel_header");
-  EXPECT_EQ(V(Parse(UdpTo(kGtpuPort, {0x50, 0xff, 0, 0, 0, 0, 0, 1}), kAllTunnels)),
+  EXPECT_EQ(V(ParseCopy(UdpTo(kGtpuPort, {0x50, 0xff, 0, 0, 0, 0, 0, 1}), kAllTunnels)),
             "bad_tunnel_header");
   for (size_t n = 0; n < h.size(); ++n)
-    EXPECT_EQ(V(Parse(UdpTo(kGtpuPort, Bytes(h.begin(), h.begin() + static_cast<long>(n))),
+    EXPECT_EQ(V(ParseCopy(UdpTo(kGtpuPort, Bytes(h.begin(), h.begin() + static_cast<long>(n))),
                       kAllTunnels)),
               "truncated_tunnel")
         << n;
@@ -452,7 +440,7 @@ TEST(Tunnels, GtpuWithExtensionHeaders) {
 TEST(Tunnels, OneLevelOnly) {
   // VXLAN inside IP-in-IP: the inner UDP is parsed, the VXLAN in it is not looked into.
   const Bytes vx = Vxlan(5, InnerTcp4());
-  const PktMeta m = Parse(IpProto(kIpProtoIpInIp, L3Of(vx)), kAllTunnels);
+  const PktMeta m = ParseCopy(IpProto(kIpProtoIpInIp, L3Of(vx)), kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.tunnel, TunnelType::kIpInIp);
   EXPECT_EQ(m.inner_ip_proto, kIpProtoUdp);
@@ -464,7 +452,7 @@ TEST(Tunnels, FragmentedOuterIsNotLookedInto) {
   Ipv4Spec ip;
   ip.more_fragments = true;
   const Bytes f = FrameBuilder().Ipv4(ip).Udp({.dst_port = kVxlanPort}).Payload(Cat(VxlanHeader(1), InnerTcp4())).Build();
-  const PktMeta m = Parse(f, kAllTunnels);
+  const PktMeta m = ParseCopy(f, kAllTunnels);
   EXPECT_EQ(V(m), "ok");
   EXPECT_EQ(m.tunnel, TunnelType::kNone);
 }
@@ -472,27 +460,27 @@ TEST(Tunnels, FragmentedOuterIsNotLookedInto) {
 TEST(Tunnels, InnerReasons) {
   const Bytes inner = InnerTcp4();
   const auto vx = [](const Bytes& in) { return Vxlan(1, in); };
-  EXPECT_EQ(V(Parse(vx(framegen::Truncated(inner, 10)), kAllTunnels)), "truncated_inner_ethernet");
-  EXPECT_EQ(V(Parse(vx(FrameBuilder().Vlan(1).Vlan(2).Vlan(3).Ipv4().Build()), kAllTunnels)),
+  EXPECT_EQ(V(ParseCopy(vx(framegen::Truncated(inner, 10)), kAllTunnels)), "truncated_inner_ethernet");
+  EXPECT_EQ(V(ParseCopy(vx(FrameBuilder().Vlan(1).Vlan(2).Vlan(3).Ipv4().Build()), kAllTunnels)),
             "too_many_inner_vlans");
-  EXPECT_EQ(V(Parse(vx(framegen::Truncated(inner, 30)), kAllTunnels)), "truncated_inner_l3");
+  EXPECT_EQ(V(ParseCopy(vx(framegen::Truncated(inner, 30)), kAllTunnels)), "truncated_inner_l3");
   Ipv4Spec v5;
   v5.version = 5;
-  EXPECT_EQ(V(Parse(vx(FrameBuilder().Ipv4(v5).Build()), kAllTunnels)), "bad_inner_l3");
-  EXPECT_EQ(V(Parse(IpProto(kIpProtoIpInIp, L3Of(FrameBuilder().Ipv4().Tcp().ClipL4(10).Build())),
+  EXPECT_EQ(V(ParseCopy(vx(FrameBuilder().Ipv4(v5).Build()), kAllTunnels)), "bad_inner_l3");
+  EXPECT_EQ(V(ParseCopy(IpProto(kIpProtoIpInIp, L3Of(FrameBuilder().Ipv4().Tcp().ClipL4(10).Build())),
                     kAllTunnels)),
             "truncated_inner_l4");
   const PktMeta m =
-      Parse(vx(FrameBuilder().Ipv4().Tcp({.data_offset = 3}).Build()), kAllTunnels);
+      ParseCopy(vx(FrameBuilder().Ipv4().Tcp({.data_offset = 3}).Build()), kAllTunnels);
   EXPECT_EQ(V(m), "bad_inner_l4");
   EXPECT_EQ(m.tunnel, TunnelType::kVxlan);
   EXPECT_EQ(m.inner_l3, L3Type::kIpv4);
   EXPECT_EQ(m.inner_src_port, 0);
   // Software checksum check inside too.
-  EXPECT_EQ(V(Parse(vx(FrameBuilder().Ipv4({.corrupt_checksum = true}).Udp().Build()),
+  EXPECT_EQ(V(ParseCopy(vx(FrameBuilder().Ipv4({.corrupt_checksum = true}).Udp().Build()),
                     {.tunnels = kTunnelAll, .verify_ipv4_checksum = true})),
             "bad_inner_l3");
-  EXPECT_EQ(V(Parse(vx(FrameBuilder().Arp().Build()), kAllTunnels)), "ok");
+  EXPECT_EQ(V(ParseCopy(vx(FrameBuilder().Arp().Build()), kAllTunnels)), "ok");
 }
 
 // ---- every prefix -------------------------------------------------------------------------
@@ -516,15 +504,6 @@ std::vector<Bytes> LayerFrames() {
   };
 }
 
-bool SameParse(const PktMeta& a, const PktMeta& b) {
-  PktMeta x = a;
-  PktMeta y = b;
-  x.rx_tsc = y.rx_tsc = 0;
-  x.in_port = y.in_port = x.in_queue = y.in_queue = x.out_port = y.out_port = 0;
-  x.ring_tsc = y.ring_tsc = 0;
-  return std::memcmp(&x, &y, sizeof(x)) == 0;
-}
-
 TEST(Layers, EveryPrefixIsSafeAndConsistent) {
   const ParseOptions opts{.vlan_depth = 4, .tunnels = kTunnelAll, .verify_ipv4_checksum = true};
   const std::vector<Bytes> frames = LayerFrames();
@@ -532,21 +511,21 @@ TEST(Layers, EveryPrefixIsSafeAndConsistent) {
     const Bytes& f = frames[i];
     SCOPED_TRACE(testing::Message() << "frame " << i);
     const auto full_len = static_cast<uint32_t>(f.size());
-    const PktMeta full = Parse(f, opts);
+    const PktMeta full = ParseCopy(f, opts);
     ASSERT_EQ(V(full), "ok");
     if (i >= 5) {
       EXPECT_NE(full.tunnel, TunnelType::kNone);
     }
     for (size_t n = 0; n <= f.size(); ++n) {
       SCOPED_TRACE(testing::Message() << "prefix " << n);
-      const PktMeta cut = Parse(f, opts, 0, n);
+      const PktMeta cut = ParseCopy(f, opts, 0, n);
       EXPECT_NE(cut.verdict, ParseVerdict::kHeadersNotContiguous);
       if (n < f.size() && cut.verdict == ParseVerdict::kOk) {
         // Only a cut in the innermost payload can leave the frame well-formed: no headers.
         EXPECT_TRUE(cut.l4_off != kNoOffset || cut.l3 == L3Type::kOther || cut.l3 == L3Type::kArp)
             << V(cut);
       }
-      const PktMeta split = Parse(f, opts, 0, n, full_len);
+      const PktMeta split = ParseCopy(f, opts, 0, n, full_len);
       if (split.verdict != ParseVerdict::kHeadersNotContiguous) {
         EXPECT_TRUE(SameParse(split, full)) << V(split);
       }
@@ -569,14 +548,14 @@ TEST(TunnelTraffic, LabelsMatchAndEveryPrefixIsSafe) {
   for (size_t i = 0; i < frames.size(); ++i) {
     const Bytes& f = frames[i].bytes;
     SCOPED_TRACE(testing::Message() << "frame " << i << " (" << frames[i].kind << ")");
-    const PktMeta full = Parse(f, framegen::kTunnelTrafficOptions);
+    const PktMeta full = ParseCopy(f, framegen::kTunnelTrafficOptions);
     ASSERT_EQ(V(full), VerdictName(frames[i].expected));
     const auto full_len = static_cast<uint32_t>(f.size());
     for (size_t n = 0; n <= f.size(); ++n) {
-      const PktMeta cut = Parse(f, framegen::kTunnelTrafficOptions, 0, n);
+      const PktMeta cut = ParseCopy(f, framegen::kTunnelTrafficOptions, 0, n);
       ++parses;
       ASSERT_NE(cut.verdict, ParseVerdict::kHeadersNotContiguous) << n;
-      const PktMeta split = Parse(f, framegen::kTunnelTrafficOptions, 0, n, full_len);
+      const PktMeta split = ParseCopy(f, framegen::kTunnelTrafficOptions, 0, n, full_len);
       if (split.verdict != ParseVerdict::kHeadersNotContiguous) {
         ASSERT_TRUE(SameParse(split, full)) << n << " " << V(split);
       }

@@ -17,6 +17,7 @@
 
 #include "ingestd/framegen/frame_builder.hpp"
 #include "ingestd/packet/parse.hpp"
+#include "parse_copy.hpp"
 
 #ifndef INGESTD_SOURCE_DIR
 #error "the build must define INGESTD_SOURCE_DIR (the source tree, for configs/)"
@@ -41,22 +42,6 @@ std::string Describe(const LabeledFrame& f, size_t index) {
   std::ostringstream os;
   os << "frame " << index << " (" << f.kind << ", " << f.bytes.size() << " bytes)";
   return os.str();
-}
-
-// Parses the first `data_len` bytes from an exactly-sized heap buffer, so AddressSanitizer
-// reports any read past them.
-ParseVerdict ParseExact(const Bytes& frame, size_t data_len, uint32_t pkt_len, PktMeta& meta) {
-  std::unique_ptr<uint8_t[]> copy(new uint8_t[data_len]);
-  if (data_len != 0) std::memcpy(copy.get(), frame.data(), data_len);
-  return ParseFrame(copy.get(), static_cast<uint32_t>(data_len), pkt_len, meta);
-}
-
-bool SameParse(const PktMeta& a, const PktMeta& b) {
-  return a.verdict == b.verdict && a.l3 == b.l3 && a.l3_off == b.l3_off && a.l4_off == b.l4_off &&
-         a.ethertype == b.ethertype && a.ip_proto == b.ip_proto && a.vlan_count == b.vlan_count &&
-         a.vlan_tci[0] == b.vlan_tci[0] && a.vlan_tci[1] == b.vlan_tci[1] &&
-         a.src_port == b.src_port && a.dst_port == b.dst_port && a.l4_len == b.l4_len &&
-         a.is_fragment == b.is_fragment;
 }
 
 // What must hold for any frame: offsets inside what was read, layers consistent.
@@ -204,16 +189,17 @@ TEST(MixedTraffic, EveryTruncationIsSafeAndConsistent) {
     const Bytes& f = frames[i].bytes;
     const auto full_len = static_cast<uint32_t>(f.size());
     SCOPED_TRACE(Describe(frames[i], i));
-    PktMeta full{};
-    ASSERT_EQ(ParseExact(f, f.size(), full_len, full), frames[i].expected);
+    const PktMeta full = ParseCopy(f);
+    ASSERT_EQ(full.verdict, frames[i].expected);
     for (size_t n = 0; n <= f.size(); ++n) {
       SCOPED_TRACE(testing::Message() << "prefix " << n);
-      PktMeta m{};
-      const ParseVerdict cut = ParseExact(f, n, static_cast<uint32_t>(n), m);
+      PktMeta m = ParseCopy(f, {}, 0, n);
+      const ParseVerdict cut = m.verdict;
       EXPECT_NE(cut, ParseVerdict::kHeadersNotContiguous);
       ExpectSaneMeta(m, n, static_cast<uint32_t>(n));
 
-      const ParseVerdict split = ParseExact(f, n, full_len, m);
+      m = ParseCopy(f, {}, 0, n, full_len);
+      const ParseVerdict split = m.verdict;
       ExpectSaneMeta(m, n, full_len);
       if (split != ParseVerdict::kHeadersNotContiguous) {
         EXPECT_TRUE(SameParse(m, full)) << "verdict " << VerdictName(split);

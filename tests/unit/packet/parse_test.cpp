@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "ingestd/framegen/frame_builder.hpp"
+#include "parse_copy.hpp"
 
 namespace ingestd::packet {
 namespace {
@@ -39,16 +40,10 @@ struct Want {
   uint8_t is_fragment = 0;
 };
 
-// Parses from an exactly-sized heap copy (AddressSanitizer sees any over-read), starting from
-// a meta full of garbage so a field the parser forgets to write shows up.
+// ParseCopy (a copy of exactly the bytes given, a meta of garbage), and the fields the parser
+// must leave alone.
 PktMeta Parse(const Bytes& frame, uint32_t data_len, uint32_t pkt_len) {
-  const size_t n = std::min<size_t>(data_len, frame.size());
-  std::unique_ptr<uint8_t[]> copy(new uint8_t[n]);
-  if (n != 0) std::memcpy(copy.get(), frame.data(), n);
-  PktMeta meta;
-  std::memset(&meta, 0xa5, sizeof(meta));
-  const ParseVerdict v = ParseFrame(copy.get(), static_cast<uint32_t>(n), pkt_len, meta);
-  EXPECT_EQ(v, meta.verdict);
+  const PktMeta meta = ParseCopy(frame, {}, 0, data_len, pkt_len);
   // rx and process fields are not parse's to write.
   EXPECT_EQ(meta.rx_tsc, 0xa5a5a5a5a5a5a5a5u);
   EXPECT_EQ(meta.in_port, 0xa5a5u);
