@@ -23,7 +23,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-
 std::string FromEnv(const char* var) {
   const char* v = std::getenv(var);
   if (v == nullptr || *v == '\0') throw std::runtime_error(fmt::format("{} is not set (run through meson test)", var));

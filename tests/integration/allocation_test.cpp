@@ -11,7 +11,6 @@
 namespace ingestd::testing {
 namespace {
 
-
 uint64_t SumOverLcores(const nlohmann::json& stats, const char* counter) {
   uint64_t n = 0;
   for (const auto& l : stats.at("lcores")) n += l.at("counters").at(counter).get<uint64_t>();

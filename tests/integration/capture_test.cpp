@@ -40,7 +40,6 @@ using framegen::Bytes;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-
 constexpr const char* kNrHugepages = "/proc/sys/vm/nr_hugepages";
 constexpr const char* kHugepageMount = "/dev/hugepages";
 

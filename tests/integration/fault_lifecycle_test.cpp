@@ -24,7 +24,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-
 void SleepMs(uint64_t ms) {
   const timespec ts{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1'000'000};
   nanosleep(&ts, nullptr);

@@ -30,7 +30,6 @@ constexpr uint64_t kBurst = 32;
 constexpr uint64_t kTxRetries = 4;  // pipeline.tx_retries default
 constexpr const char* kFastStats = "stats:\n  period_ms: 10\n";
 
-
 std::string FaultBinary() {
   const char* bin = std::getenv("INGESTD_FAULT_BIN");
   if (bin == nullptr) throw std::runtime_error("INGESTD_FAULT_BIN is not set (run through meson test)");

@@ -47,13 +47,11 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-
 std::string InstalledProgram(const std::string& name) {
   const std::string path = FindProgram(name);
   if (path.empty()) throw std::runtime_error(name + " is not installed (tools/test installs it)");
   return path;
 }
-
 
 /// ingestd running inside the namespace, watched through its stats segment.
 class NsIngestd {

@@ -27,7 +27,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-
 /// A program found when the build was configured (meson test passes its path).
 std::string ToolFromEnv(const char* var, const char* package) {
   const char* path = std::getenv(var);

@@ -22,8 +22,6 @@ namespace {
 using framegen::Bytes;
 using namespace std::chrono_literals;
 
-
-
 TEST(Pipeline, ForwardsEveryFrameByteForByte) {
   TempDir dir;
   const auto frames = WellFormed(framegen::MixedTraffic(7, 2500));

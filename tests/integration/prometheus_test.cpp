@@ -37,7 +37,6 @@ constexpr const char* kPrometheusAccept =
     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-
 /// A program the build found (meson passes its path), or a failure naming the package.
 std::string BuiltProgram(const char* env, const char* package) {
   const char* path = std::getenv(env);

@@ -20,7 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(name) + " is not set (run through meson test)");

@@ -26,7 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 std::string IngestStatsBinary() {
   const char* bin = std::getenv("INGEST_STATS_BIN");
   if (bin == nullptr) throw std::runtime_error("INGEST_STATS_BIN is not set (run through meson test)");
