@@ -17,7 +17,8 @@ INGESTD_PACKAGES=(
   systemd                         # tests/install: systemd-analyze verify on the installed units; systemd.pc
 )
 
-ingestd_log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# Each step line carries the seconds since the script started, so a slow step shows itself.
+ingestd_log() { printf '\033[1m==> [%4ds] %s\033[0m\n' "$SECONDS" "$*"; }
 
 # ingestd_ensure_packages PKG...: apt-get installs the ones not yet installed.
 ingestd_ensure_packages() {
