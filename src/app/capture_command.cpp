@@ -87,7 +87,7 @@ nlohmann::json RunCaptureCommand(const std::string& params, capture::DropCapture
   if (verb == "start") {
     config::DropCaptureConfig cfg;
     if (const Status s = ParseStart(std::string_view(p).substr(verb.size()), cfg); !s.ok()) return Error(s.message());
-    if (std::string err = capture.Start(cfg); !err.empty()) return Error(err);
+    if (const Status s = capture.Start(cfg); !s.ok()) return Error(s.message());
     return State(capture);
   }
   return Error(fmt::format("unknown command '{}': use status, stop, or start file=PATH [packets=N] "

@@ -306,9 +306,8 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
     collector.AddMempool(p.name, p.socket, p.pool, kept);
   }
   const std::string instance = cfg.stats.instance.value_or(cfg.eal.file_prefix);
-  if (std::string err = collector.Start(instance, uint64_t{cfg.stats.period_ms} * 1'000'000, stats_gid);
-      !err.empty())
-    return Fail(err);
+  if (const Status s = collector.Start(instance, uint64_t{cfg.stats.period_ms} * 1'000'000, stats_gid); !s.ok())
+    return Fail(s.message());
   // Lets dpdk-dumpcap capture from our ports (a secondary process: needs hugepages).
   RegisterTelemetry(instance);
   if (rte_pdump_init() != 0)
@@ -336,8 +335,8 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   for (size_t i = 0; i < ports.size(); ++i) port_names.emplace_back(cfg.ports[i].name, ports.PortId(i));
   capture::DropCapture drop_capture(std::move(taps), std::move(port_names), capture::TscClock::Now());
   if (cfg.capture.drops) {
-    if (std::string err = drop_capture.Start(*cfg.capture.drops); !err.empty())
-      return Fail("capture.drops: " + err);
+    if (const Status s = drop_capture.Start(*cfg.capture.drops); !s.ok())
+      return Fail("capture.drops: " + s.message());
   }
   if (auto s = pipeline.Launch(); !s.ok()) return Fail(s.message());
   std::printf("ingestd: running %zu lcore(s) on %zu port(s)%s; stats: %s; stop with Ctrl-C\n",

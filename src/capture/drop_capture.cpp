@@ -55,23 +55,24 @@ void DropCapture::SetTaps(bool on) {
   for (const TapRef& t : taps_) t.tap->on.store(on, std::memory_order_release);
 }
 
-std::string DropCapture::Start(const config::DropCaptureConfig& cfg) {
-  if (active_) return fmt::format("a drop capture is already running (to {}); stop it first", cfg_.file);
-  if (taps_.empty()) return "no lcore to capture from";
+Status DropCapture::Start(const config::DropCaptureConfig& cfg) {
+  if (active_)
+    return Status::Error(EBUSY, fmt::format("a drop capture is already running (to {}); stop it first", cfg_.file));
+  if (taps_.empty()) return Status::Error("no lcore to capture from");
   bpf_program program{};
   const bool has_filter = !cfg.filter.empty();
   if (has_filter) {
     pcap_t* p = pcap_open_dead(DLT_EN10MB, static_cast<int>(kMaxFrame));
-    if (p == nullptr) return "libpcap cannot open a dead handle";
+    if (p == nullptr) return Status::Error("libpcap cannot open a dead handle");
     const bool ok = pcap_compile(p, &program, cfg.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) == 0;
     const std::string err = ok ? "" : pcap_geterr(p);
     pcap_close(p);
-    if (!ok) return fmt::format("filter '{}': {}", cfg.filter, err);
+    if (!ok) return Status::Error(EINVAL, fmt::format("filter '{}': {}", cfg.filter, err));
   }
   if (const Status s = writer_.Open(cfg.file, port_names_, cfg.snaplen, "ingestd " INGESTD_CAPTURE_VERSION);
       !s.ok()) {
     if (has_filter) pcap_freecode(&program);
-    return s.message();
+    return s;
   }
   Drain();  // leftovers of an earlier capture are not this one's (counted as discarded)
   cfg_ = cfg;
@@ -82,7 +83,7 @@ std::string DropCapture::Start(const config::DropCaptureConfig& cfg) {
   SetTaps(true);
   log::Info("drop capture started: up to {} packets to {}{}{}", cfg.packets, cfg.file,
             has_filter ? ", filter " : "", cfg.filter);
-  return {};
+  return Status::Ok();
 }
 
 void DropCapture::Stop(std::string_view why) {

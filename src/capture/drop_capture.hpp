@@ -13,6 +13,7 @@
 #include "ingestd/capture/drop_tap.hpp"
 #include "ingestd/config/config.hpp"
 #include "ingestd/stats/counters.hpp"
+#include "ingestd/status.hpp"
 #include "pcapng_writer.hpp"
 
 namespace ingestd::capture {
@@ -46,8 +47,8 @@ class DropCapture {
   DropCapture& operator=(const DropCapture&) = delete;
 
   /// Opens `cfg.file` (truncating it), compiles the filter and switches every tap
-  /// on. Returns an error message (nothing changes), empty on success.
-  std::string Start(const config::DropCaptureConfig& cfg);
+  /// on. On an error nothing changes.
+  Status Start(const config::DropCaptureConfig& cfg);
   /// Switches every tap off, writes what they had queued, closes the file.
   void Stop(std::string_view why);
   /// Takes what the rings hold: each record is written, filtered out, or (capture

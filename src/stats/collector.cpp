@@ -173,7 +173,7 @@ void StatsCollector::RegisterPort(PortSource& p) {
   }
 }
 
-std::string StatsCollector::Start(const std::string& instance, uint64_t period_ns, int gid) {
+Status StatsCollector::Start(const std::string& instance, uint64_t period_ns, int gid) {
   MetricRegistry& r = registry_;
   for (const LcoreSource& l : lcores_) RegisterLcore(l);
   for (RingSource& ring : rings_) {

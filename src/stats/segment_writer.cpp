@@ -85,13 +85,13 @@ SegmentWriter::~SegmentWriter() {
   if (header_ != nullptr) munmap(header_, size_);
 }
 
-std::string SegmentWriter::Create(const std::string& instance, const MetricTable& table,
-                                  uint64_t tsc_hz, uint64_t period_ns, int gid) {
+Status SegmentWriter::Create(const std::string& instance, const MetricTable& table, uint64_t tsc_hz,
+                             uint64_t period_ns, int gid) {
   const std::string name = segment::ObjectName(instance);
   path_ = std::string(segment::kShmDir) + name;
   if (const pid_t pid = LiveWriter(name)) {
-    return fmt::format("instance '{}' is already running (pid {}); give this one another "
-                       "eal.file_prefix (or --file-prefix)", instance, pid);
+    return Status::Error(EEXIST, fmt::format("instance '{}' is already running (pid {}); give this one "
+                                             "another eal.file_prefix (or --file-prefix)", instance, pid));
   }
   shm_unlink(name.c_str());  // a stopped or dead writer's segment: replaced
 
@@ -102,12 +102,12 @@ std::string SegmentWriter::Create(const std::string& instance, const MetricTable
 
   // Created 0600 then opened up, so no reader sees it half-made with the wrong owner.
   const int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) return fmt::format("cannot create stats segment {}: {}", path_, strerror(errno));
+  if (fd < 0) return Status::Error(errno, fmt::format("cannot create stats segment {}: {}", path_, strerror(errno)));
   auto fail = [&](const char* what) {
-    const std::string msg = fmt::format("stats segment {}: {}: {}", path_, what, strerror(errno));
+    const int code = errno;
     close(fd);
     shm_unlink(name.c_str());
-    return msg;
+    return Status::Error(code, fmt::format("stats segment {}: {}: {}", path_, what, strerror(code)));
   };
   if (gid >= 0 && fchown(fd, static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0) return fail("chown");
   if (fchmod(fd, 0640) != 0) return fail("chmod");
@@ -142,7 +142,7 @@ std::string SegmentWriter::Create(const std::string& instance, const MetricTable
   // Readers check the magic first: it goes in last, after everything it vouches for.
   std::atomic_thread_fence(std::memory_order_release);
   std::atomic_ref<uint64_t>(header_->magic).store(segment::kMagic, std::memory_order_release);
-  return {};
+  return Status::Ok();
 }
 
 void SegmentWriter::Publish(std::span<const uint64_t> values) noexcept {

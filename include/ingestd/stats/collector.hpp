@@ -11,6 +11,7 @@
 #include "ingestd/stats/counters.hpp"
 #include "ingestd/stats/metric_registry.hpp"
 #include "ingestd/stats/segment_writer.hpp"
+#include "ingestd/status.hpp"
 
 struct rte_ring;
 struct rte_mempool;
@@ -50,8 +51,8 @@ class StatsCollector {
   /// The flow exporter's figures: records exported, IPFIX messages sent, sends that failed.
   void SetFlowExport(uint64_t records, uint64_t messages, uint64_t send_errors, uint64_t template_messages);
 
-  /// Builds the metric table and creates the segment. Returns "" or the error.
-  std::string Start(const std::string& instance, uint64_t period_ns, int gid = -1);
+  /// Builds the metric table and creates the segment.
+  Status Start(const std::string& instance, uint64_t period_ns, int gid = -1);
 
   /// Samples everything and publishes one snapshot.
   void Publish();

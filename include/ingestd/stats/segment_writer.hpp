@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ingestd/stats/segment_layout.hpp"
+#include "ingestd/status.hpp"
 
 namespace ingestd::stats {
 
@@ -42,9 +43,9 @@ class SegmentWriter {
 
   /// Creates "/dev/shm/ingestd.<instance>" with mode 0640 (group `gid`, or
   /// the process's when gid < 0). A segment left by a dead or stopped writer
-  /// is replaced; one whose writer is alive is an error. Returns "" or the error.
-  std::string Create(const std::string& instance, const MetricTable& table, uint64_t tsc_hz,
-                     uint64_t period_ns, int gid = -1);
+  /// is replaced; one whose writer is alive is an error.
+  Status Create(const std::string& instance, const MetricTable& table, uint64_t tsc_hz, uint64_t period_ns,
+                int gid = -1);
 
   /// Publishes `values` (table.value_count() of them) as one snapshot:
   /// sequence odd, values, sequence even (release), heartbeat.

@@ -3,6 +3,7 @@
 // tap's ring or counts them missed; DropCapture writes them as pcapng blocks and frees them.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -140,9 +141,9 @@ TEST_F(DropCaptureTest, WritesEachDropWithItsReasonThenFreesIt) {
     cfg.file = path;
     cfg.packets = 10;
     cfg.snaplen = 64;
-    ASSERT_EQ(capture.Start(cfg), "");
+    ASSERT_TRUE(capture.Start(cfg).ok());
     EXPECT_TRUE(tap_.on.load());
-    EXPECT_NE(capture.Start(cfg), "") << "one capture at a time";
+    EXPECT_EQ(capture.Start(cfg).code(), EBUSY) << "one capture at a time";
     {
       DropSink drops(counters_, tap_);
       for (size_t i = 0; i < 6; ++i) drops.Drop(Mbuf(frames[i]), stats::DropSlot(stats::OtherDrop::kRuleDrop));
@@ -171,11 +172,11 @@ TEST_F(DropCaptureTest, ABadFilterOrFileChangesNothing) {
   config::DropCaptureConfig cfg;
   cfg.file = "/tmp/ingestd-unit-never-" + std::to_string(getpid()) + ".pcapng";
   cfg.filter = "udp and";
-  EXPECT_NE(capture.Start(cfg).find("syntax error"), std::string::npos);
+  EXPECT_NE(capture.Start(cfg).message().find("syntax error"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(cfg.file));
   cfg.filter.clear();
   cfg.file = "/nonexistent-dir/x.pcapng";
-  EXPECT_NE(capture.Start(cfg).find("cannot create /nonexistent-dir/x.pcapng"), std::string::npos);
+  EXPECT_NE(capture.Start(cfg).message().find("cannot create /nonexistent-dir/x.pcapng"), std::string::npos);
   EXPECT_FALSE(capture.active());
   EXPECT_FALSE(tap_.on.load());
 }

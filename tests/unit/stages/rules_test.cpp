@@ -13,8 +13,10 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "config_builder.hpp"
 #include "drop_sink.hpp"
 #include "ingestd/config/config.hpp"
 #include "ingestd/dataplane/mempools.hpp"
@@ -32,19 +34,15 @@ using framegen::FrameBuilder;
 // Ports wire (input, id 0), a, b, c (outputs, ids 1..3), wire2 (input, id 4); the port
 // map sends both inputs to c.
 config::RuntimeConfig ConfigWith(const std::string& rules) {
+  testing::ConfigBuilder b("");
+  b.Port("wire", "net_null0");
+  for (const char* out : {"a", "b", "c"}) b.Port(out, fmt::format("net_null{}", out[0] - 'a' + 1)).RxQueues(0);
+  b.Port("wire2", "net_null4");
+  b.Chain({"wire", "wire2"});
+  b.Route("wire", "c").Route("wire2", "c").Section("rules", rules);
   config::LoadOptions o;
   o.cpus = std::vector<unsigned>{0, 1};
-  return config::LoadConfigFromString(R"(ports:
-  - {name: wire, device: net_null0}
-  - {name: a, device: net_null1, rx_queues: 0}
-  - {name: b, device: net_null2, rx_queues: 0}
-  - {name: c, device: net_null3, rx_queues: 0}
-  - {name: wire2, device: net_null4}
-pipeline:
-  chains: [{rx: [wire, wire2], segments: [{lcore: 1, stages: [rx, parse, process, encode, tx]}]}]
-routes: [{from: wire, to: c}, {from: wire2, to: c}]
-rules:
-)" + rules, "rules.yaml", ".", o);
+  return config::LoadConfigFromString(b.Yaml(), "rules.yaml", ".", o);
 }
 
 Bytes Udp(const char* src, const char* dst, uint16_t sport, uint16_t dport) {

@@ -121,9 +121,9 @@ class FakeWriter {
   /// Creates the segment (tsc_hz 1 GHz: one tick is one ns) and publishes once unless told not to.
   std::string Start(SegmentWriter& w, const std::string& instance, uint64_t period_ns = 100'000'000,
                     bool publish = true, uint64_t tsc_hz = 1'000'000'000) {
-    const std::string err = w.Create(instance, table_, tsc_hz, period_ns);
-    if (err.empty() && publish) w.Publish(values_);
-    return err;
+    const Status s = w.Create(instance, table_, tsc_hz, period_ns);
+    if (s.ok() && publish) w.Publish(values_);
+    return s.message();
   }
 
  private:
