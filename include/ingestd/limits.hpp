@@ -20,5 +20,8 @@ inline constexpr unsigned kMaxRxQueuesPerChain = 64;
 inline constexpr unsigned kMaxLcores = 128;
 /// Lcores one segment fans out over (`lcores: [..]`): the rings its upstream spreads to.
 inline constexpr unsigned kMaxFanout = 16;
+/// A fan-out's weights (`weights: [..]`) add up to at most this: the hash picks one of
+/// this many slots, each slot an lcore's.
+inline constexpr unsigned kMaxFanoutSlots = 64;
 
 }  // namespace ingestd

@@ -13,9 +13,8 @@ std::vector<std::string> BuildEalArgs(const RuntimeConfig& cfg, const std::strin
 
   std::string lcores = fmt::format("{}@{}", cfg.eal.main_lcore, cfg.eal.main_cpu);
   for (const ChainConfig& chain : cfg.pipeline.chains) {
-    for (const SegmentConfig& seg : chain.segments) {
-      lcores += fmt::format(",{}@{}", seg.lcore, seg.cpu);
-    }
+    for (size_t s = 0; s < chain.segments.size(); ++s)
+      if (chain.OwnsLcore(s)) lcores += fmt::format(",{}@{}", chain.segments[s].lcore, chain.segments[s].cpu);
   }
   args.push_back("--lcores=" + lcores);
   args.push_back(fmt::format("--main-lcore={}", cfg.eal.main_lcore));

@@ -95,7 +95,11 @@ std::vector<LcoreUse> Lcores(const RuntimeConfig& cfg) {
   std::vector<LcoreUse> out;
   out.push_back({cfg.eal.main_lcore, cfg.eal.main_cpu, fmt::format("the main lcore (lcore {})", cfg.eal.main_lcore)});
   for (const ChainConfig& chain : cfg.pipeline.chains)
-    for (const SegmentConfig& seg : chain.segments) out.push_back({seg.lcore, seg.cpu, fmt::format("lcore {}", seg.lcore)});
+    for (size_t s = 0; s < chain.segments.size(); ++s)
+      if (chain.OwnsLcore(s)) {
+        const SegmentConfig& seg = chain.segments[s];
+        out.push_back({seg.lcore, seg.cpu, fmt::format("lcore {}", seg.lcore)});
+      }
   return out;
 }
 
@@ -175,6 +179,7 @@ void CheckNuma(const RuntimeConfig& cfg, const HostPaths& paths,
   }
   for (const ChainConfig& chain : cfg.pipeline.chains) {
     for (size_t s = 0; s < chain.segments.size(); ++s) {
+      if (!chain.OwnsLcore(s)) continue;
       const SegmentConfig& seg = chain.segments[s];
       const int node = cpu_node(seg.cpu);
       if (node < 0) continue;

@@ -77,6 +77,8 @@ class Validator {
       for (size_t s = 0; s < chain.segments.size(); ++s) {
         const SegmentConfig& seg = chain.segments[s];
         const SegmentMarks& sm = p_.chains[c].segments[s];
+        // The lcore before a fan-out may run its first replica too (it keeps that share).
+        if (!chain.OwnsLcore(s)) continue;
         if (p_.eal_ok && seg.lcore == eal.main_lcore) {
           diag_.Error(sm.lcore,
                       fmt::format("lcore {} is the main lcore, which never runs a stage",
@@ -87,7 +89,8 @@ class Validator {
                       fmt::format("lcore {} already runs segment {} of chain {} (line {})",
                                   seg.lcore, it->second.segment, it->second.chain,
                                   it->second.at.line),
-                      "each segment needs an lcore of its own");
+                      "each segment needs an lcore of its own (but a fan-out's first lcore may be the "
+                      "lcore of the segment before it, which then keeps that share)");
         } else {
           owners.emplace(seg.lcore, Owner{c, s, sm.lcore});
         }
@@ -409,8 +412,11 @@ class Validator {
     uint64_t rings = 0;
     uint64_t workers = 0;
     for (const ChainConfig& chain : cfg_.pipeline.chains) {
-      rings += (chain.segments.size() - 1) * uint64_t{chain.ring_size};
-      workers += chain.segments.size();
+      for (size_t s = 0; s < chain.segments.size(); ++s) {
+        if (!chain.OwnsLcore(s)) continue;
+        ++workers;
+        if (s > 0) rings += chain.ring_size;
+      }
     }
     // Each lcore cache can hold up to 1.5 x its size before it flushes; the
     // main lcore frees mbufs too (draining at shutdown).

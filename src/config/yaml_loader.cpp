@@ -47,7 +47,7 @@ const std::vector<std::string> kPortKeys = {"name",    "device",  "args",       
 const std::vector<std::string> kPipelineKeys = {"burst", "tx_retries", "mempool", "chains"};
 const std::vector<std::string> kMempoolKeys = {"mbufs", "cache", "data_room", "clones"};
 const std::vector<std::string> kChainKeys = {"rx", "ring_size", "ring_policy", "segments"};
-const std::vector<std::string> kSegmentKeys = {"lcore", "cpu", "lcores", "cpus", "stages"};
+const std::vector<std::string> kSegmentKeys = {"lcore", "cpu", "lcores", "cpus", "weights", "stages"};
 const std::vector<std::string> kRouteKeys = {"from", "to"};
 
 const std::vector<std::string> kHugepageModes = {"auto", "require", "off"};
@@ -623,6 +623,33 @@ class Loader : ValueReader {
         cpus.clear();
       }
     }
+    // A fan-out's shares: one weight per lcore (default 1 each), the slots of the hash.
+    std::vector<uint8_t> weights(lcores.size(), 1);
+    if (const Field* w = r.Get("weights")) {
+      std::vector<Field> items;
+      if (many == nullptr) {
+        diag_.Error(w->key_at, fmt::format("'weights' goes with 'lcores' {}", context),
+                    "weights: [N, M] gives each lcore of a fan-out its share of the flows");
+      } else {
+        ListItems(*w, items);
+      }
+      if (w->value.IsSequence() && many != nullptr && items.size() != lcores.size()) {
+        diag_.Error(w->at, fmt::format("weights: {} for {} lcores", items.size(), lcores.size()),
+                    "give one weight per lcore, in the same order");
+      } else if (many != nullptr) {
+        unsigned total = 0;
+        for (size_t i = 0; i < items.size(); ++i) {
+          if (std::optional<uint64_t> v = Uint(items[i], 1, kMaxFanoutSlots)) {
+            weights[i] = static_cast<uint8_t>(*v);
+            total += weights[i];
+          }
+        }
+        if (total > kMaxFanoutSlots) {
+          diag_.Error(w->at, fmt::format("weights: they add up to {}; at most {}", total, kMaxFanoutSlots),
+                      "only their ratios count: [1, 2] is [2, 4]");
+        }
+      }
+    }
     bool stages_ok = false;
     if (const Field* f = r.Require("stages", context); f != nullptr && List(*f)) {
       stages_ok = ParseStages(*f, seg);
@@ -647,6 +674,19 @@ class Loader : ValueReader {
       }
       rep.replica = static_cast<uint8_t>(i);
       rep.replicas = static_cast<uint8_t>(lcores.size());
+      rep.weight = weights[i];
+      // The lcore before the fan-out keeping its share: one lcore, one CPU.
+      if (!chain.segments.empty() && rep.SharesLcoreWith(chain.segments.back())) {
+        const SegmentConfig& before = chain.segments.back();
+        if (rm.cpu_given && rm.cpu_ok && rep.cpu != before.cpu) {
+          diag_.Error(rm.cpu, fmt::format("lcore {} runs the segment before this fan-out on CPU {}; it cannot "
+                                          "also be on CPU {} {}", rep.lcore, before.cpu, rep.cpu, context),
+                      fmt::format("give it CPU {} here too, or leave cpus out", before.cpu));
+        }
+        rep.cpu = before.cpu;
+        rm.cpu_ok = false;  // checked once, with the segment before
+        rm.cpu_given = false;
+      }
       replicas.emplace_back(rep, rm);
     }
     if (replicas.size() != lcores.size() || lcores.empty()) {

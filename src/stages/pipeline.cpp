@@ -120,40 +120,50 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
       const config::SegmentConfig& seg = chain.segments[s];
       if (seg.replica == 0) upstream = last;
       const int socket = static_cast<int>(rte_lcore_to_socket_id(seg.lcore));
-      auto* plan = NewOnSocket<SegmentPlan>("ingestd_segment", socket);
-      if (plan == nullptr)
-        return Status::Error(ENOMEM, fmt::format("cannot allocate lcore {}'s plan; raise eal.memory_mb", seg.lcore));
-      plans_.push_back(plan);
-      plan->run = SegmentEntry(seg.first, seg.last);
-      plan->first = seg.first;
-      plan->last = seg.last;
-      plan->lcore = seg.lcore;
-      plan->chain = c;
-      plan->timing_mask = cfg.stats.stage_timing_every - 1;
-      plan->rx.Configure(control_.get(), cfg.pipeline.burst);
-      plan->parse.Configure(cfg.parse);
-      plan->process.Configure(routes_, nullptr);
-      plan->encode.Configure(encode_);
+      SegmentPlan* plan = nullptr;
+      if (!chain.OwnsLcore(s)) {
+        // The lcore before the fan-out runs its first replica: one loop from its own first
+        // stage to tx, the other lcores' shares leaving before the fan-out's first stage.
+        plan = upstream;
+        plan->run = SegmentKeepingShareEntry(plan->first, seg.first);
+        plan->last = seg.last;
+        plan->ring_out.KeepOwnShare(seg.weight);
+      } else {
+        plan = NewOnSocket<SegmentPlan>("ingestd_segment", socket);
+        if (plan == nullptr)
+          return Status::Error(ENOMEM, fmt::format("cannot allocate lcore {}'s plan; raise eal.memory_mb", seg.lcore));
+        plans_.push_back(plan);
+        plan->run = SegmentEntry(seg.first, seg.last);
+        plan->first = seg.first;
+        plan->last = seg.last;
+        plan->lcore = seg.lcore;
+        plan->chain = c;
+        plan->timing_mask = cfg.stats.stage_timing_every - 1;
+        plan->rx.Configure(control_.get(), cfg.pipeline.burst);
+        plan->parse.Configure(cfg.parse);
+        plan->process.Configure(routes_, nullptr);
+        plan->encode.Configure(encode_);
+        // Every lcore gets its (small) capture ring now, so a capture can start at run time.
+        plan->drop_tap.ring = rte_ring_create_elem(fmt::format("ingestd_cap_{}", seg.lcore).c_str(),
+                                                   sizeof(capture::DropRecord), cfg.capture.ring_size, socket,
+                                                   RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+        if (plan->drop_tap.ring == nullptr)
+          return Status::Error(rte_errno, fmt::format("cannot create lcore {}'s drop capture ring ({} slots): {}",
+                                                      seg.lcore, cfg.capture.ring_size, rte_strerror(rte_errno)));
+      }
       // Every lcore that transmits has a TX queue of its own on each output port.
       if (seg.last == config::Stage::kTx) plan->tx.Configure(next_tx_queue++, cfg.pipeline.tx_retries);
-      // Every lcore gets its (small) capture ring now, so a capture can start at run time.
-      plan->drop_tap.ring = rte_ring_create_elem(fmt::format("ingestd_cap_{}", seg.lcore).c_str(),
-                                                 sizeof(capture::DropRecord), cfg.capture.ring_size, socket,
-                                                 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-      if (plan->drop_tap.ring == nullptr)
-        return Status::Error(rte_errno, fmt::format("cannot create lcore {}'s drop capture ring ({} slots): {}",
-                                                    seg.lcore, cfg.capture.ring_size, rte_strerror(rte_errno)));
       if (seg.first <= config::Stage::kProcess && config::Stage::kProcess <= seg.last) {
         plan->process.Configure(routes_, clone_pool);
         process_plans_.push_back(plan);
         if (cfg.flows.enabled) {
           const uint64_t ms = rte_get_tsc_hz() / 1000;
           std::unique_ptr<flows::FlowTable> table;
-          if (auto s = flows::FlowTable::Create(fmt::format("ingestd_flows_{}", seg.lcore), cfg.flows.capacity,
-                                                kFlowExportRing, cfg.flows.idle_timeout_ms * ms,
-                                                cfg.flows.active_timeout_ms * ms, socket, table);
-              !s.ok())
-            return s;
+          if (auto st = flows::FlowTable::Create(fmt::format("ingestd_flows_{}", seg.lcore), cfg.flows.capacity,
+                                                 kFlowExportRing, cfg.flows.idle_timeout_ms * ms,
+                                                 cfg.flows.active_timeout_ms * ms, socket, table);
+              !st.ok())
+            return st;
           plan->process.ConfigureFlows(table.get());
           flow_tables_.push_back(std::move(table));
         }
@@ -166,7 +176,7 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
               static_cast<uint32_t>(sizeof(rte_mbuf) + rte_pktmbuf_priv_size(pool) + RTE_PKTMBUF_HEADROOM)});
         }
       }
-      if (upstream != nullptr) {
+      if (upstream != nullptr && plan != upstream) {
         const std::string name = fmt::format("c{}_s{}", c, s);
         rte_ring* ring = rte_ring_create(("ingestd_" + name).c_str(), chain.ring_size, socket,
                                          RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -175,7 +185,7 @@ Status Pipeline::Build(const config::RuntimeConfig& cfg, const dataplane::PortSe
                                                       chain.ring_size, rte_strerror(rte_errno)));
         }
         links_.push_back({name, upstream, plan, ring});
-        upstream->ring_out.Add(ring, chain.ring_policy);
+        upstream->ring_out.Add(ring, chain.ring_policy, seg.weight);
         plan->ring_in.Configure(ring, cfg.pipeline.burst, &upstream->done);
       }
       last = plan;

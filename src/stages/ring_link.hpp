@@ -20,23 +20,51 @@
 namespace ingestd::stages {
 
 /// The sink of a segment that hands its packets to the next lcore, or, before a
-/// fan-out, to the one of the next lcores its flow goes to (flow_spread.hpp).
+/// fan-out, to the one of the next lcores its flow goes to (flow_spread.hpp). A
+/// fan-out's first lcore may be this one: then its share stays here (SendOthers).
 class RingSink {
  public:
-  /// Adds the ring to the next segment's lcore (one per lcore of a fan-out).
-  void Add(rte_ring* ring, config::RingPolicy policy) noexcept {
+  /// Adds the ring to the next segment's lcore (one per lcore of a fan-out, in order),
+  /// which gets `weight` of the hash's slots.
+  void Add(rte_ring* ring, config::RingPolicy policy, unsigned weight = 1) noexcept {
+    AddSlots(weight);
     rings_[count_++] = ring;
     capacity_ = rte_ring_get_capacity(ring);
     policy_ = policy;
   }
+  /// The fan-out's first lcore is this one: it keeps the packets of its `weight` slots.
+  /// Called before the others' Add.
+  void KeepOwnShare(unsigned weight) noexcept {
+    AddSlots(weight);
+    rings_[count_++] = nullptr;
+    keeps_own_ = true;
+  }
 
   void Send(rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
     if (count_ == 1) return SendOn(rings_[0], pkts, n, ctx);
-    // Grouped per ring by a counting sort that keeps each flow's order: one enqueue per ring.
+    Spread(pkts, n, ctx);
+  }
+
+  /// With this lcore's own share (KeepOwnShare): hands the other lcores theirs and
+  /// keeps its own at the front of `pkts`, in order; returns how many (`ctx.bytes`:
+  /// their length).
+  uint16_t SendOthers(rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept { return Spread(pkts, n, ctx); }
+
+  rte_ring* ring(unsigned i = 0) const noexcept { return rings_[i]; }
+  unsigned rings() const noexcept { return count_; }
+
+ private:
+  void AddSlots(unsigned weight) noexcept {
+    for (unsigned w = 0; w < weight && slots_ < kMaxFanoutSlots; ++w) owner_[slots_++] = static_cast<uint8_t>(count_);
+  }
+
+  /// Each packet to the lcore of its flow's slot, grouped per lcore by a counting sort
+  /// that keeps each flow's order: one enqueue per ring. Returns the packets kept.
+  uint16_t Spread(rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
     uint8_t pick[kMaxBurstOut];
     uint16_t start[kMaxFanout + 1] = {};
     for (uint16_t i = 0; i < n; ++i) {
-      pick[i] = static_cast<uint8_t>(PickReplica(SymmetricPacketHash(pkts[i], packet::Meta(pkts[i])), count_));
+      pick[i] = owner_[PickReplica(SymmetricPacketHash(pkts[i], packet::Meta(pkts[i])), slots_)];
       ++start[pick[i] + 1];
     }
     for (unsigned r = 1; r <= count_; ++r) start[r] += start[r - 1];
@@ -44,15 +72,23 @@ class RingSink {
     std::memcpy(at, start, sizeof(at));
     rte_mbuf* grouped[kMaxBurstOut];
     for (uint16_t i = 0; i < n; ++i) grouped[at[pick[i]]++] = pkts[i];
-    for (unsigned r = 0; r < count_; ++r)
+    unsigned first_ring = 0;
+    uint16_t kept = 0;
+    if (keeps_own_) {
+      kept = start[1];
+      ctx.bytes = 0;
+      for (uint16_t i = 0; i < kept; ++i) {
+        pkts[i] = grouped[i];
+        ctx.bytes += grouped[i]->pkt_len;
+      }
+      first_ring = 1;
+    }
+    for (unsigned r = first_ring; r < count_; ++r)
       if (start[r + 1] != start[r])
         SendOn(rings_[r], grouped + start[r], static_cast<uint16_t>(start[r + 1] - start[r]), ctx);
+    return kept;
   }
 
-  rte_ring* ring(unsigned i = 0) const noexcept { return rings_[i]; }
-  unsigned rings() const noexcept { return count_; }
-
- private:
   /// Enqueues `pkts[0..n)` on `ring`. On a full ring the drop policy frees the
   /// rest as ring_full; backpressure retries until the consumer makes room (it
   /// never exits before its producer, so this ends).
@@ -78,9 +114,12 @@ class RingSink {
     c.ring_out_pkts.Add(done);
   }
 
-  rte_ring* rings_[kMaxFanout] = {};
+  rte_ring* rings_[kMaxFanout] = {};  // nullptr: this lcore's own share
+  uint8_t owner_[kMaxFanoutSlots] = {};  // slot -> index into rings_
+  unsigned slots_ = 0;
   unsigned count_ = 0;
   uint32_t capacity_ = 0;
+  bool keeps_own_ = false;
   config::RingPolicy policy_ = config::RingPolicy::kDrop;
 };
 

@@ -50,7 +50,24 @@ inline uint16_t RunStage(StageT& stage, rte_mbuf** pkts, uint16_t n, StageContex
   return out;
 }
 
-template <Stage kFirst, Stage kLast>
+/// No fan-out starts on this lcore: its packets all stay (or all leave through its sink).
+constexpr Stage kNoSplit = static_cast<Stage>(config::kStageCount);
+
+/// Before stage `kSplit` (a fan-out this lcore is the first lcore of): the other lcores'
+/// shares go to their rings, this lcore's stays in `pkts` for the rest of its stages.
+inline uint16_t HandOffOthers(SegmentPlan& plan, rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
+  if constexpr (kMeasure) {
+    const uint64_t stamp = rte_rdtsc();
+    for (uint16_t i = 0; i < n; ++i) packet::Meta(pkts[i]).ring_tsc = stamp;
+  }
+  n = plan.ring_out.SendOthers(pkts, n, ctx);
+  ctx.drops.TakeDroppedBytes();  // ring_full drops are counted by reason, not off a stage's bytes
+  return n;
+}
+
+/// `kSplit`: kNoSplit, or the first stage of a fan-out whose first lcore is this one
+/// (then kLast is tx, and the others' shares leave before kSplit).
+template <Stage kFirst, Stage kLast, Stage kSplit = kNoSplit>
 int RunSegment(SegmentPlan& plan) noexcept {
   constexpr bool kFromRx = kFirst == Stage::kRx;
   constexpr bool kToTx = kLast == Stage::kTx;
@@ -86,7 +103,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
     ctx.now = now;
     bool more;
     if constexpr (kFromRx) {
-      more = source.template Poll<!kToTx>(pkts, n, ctx);
+      more = source.template Poll<!kToTx || kSplit != kNoSplit>(pkts, n, ctx);
     } else {
       more = source.Poll(pkts, n, ctx);
     }
@@ -110,9 +127,12 @@ int RunSegment(SegmentPlan& plan) noexcept {
         RecordSince(c.ring_wait, pkts, n, now, [](const packet::PktMeta& m) { return m.ring_tsc; });
     }
     if constexpr (Covers(kFirst, kLast, Stage::kParse)) n = RunStage<Stage::kParse>(plan.parse, pkts, n, ctx, clock);
+    if constexpr (kSplit == Stage::kProcess) n = HandOffOthers(plan, pkts, n, ctx);
     if constexpr (kProcess) n = RunStage<Stage::kProcess>(plan.process, pkts, n, ctx, clock);
+    if constexpr (kSplit == Stage::kEncode) n = HandOffOthers(plan, pkts, n, ctx);
     if constexpr (Covers(kFirst, kLast, Stage::kEncode))
       n = RunStage<Stage::kEncode>(plan.encode, pkts, n, ctx, clock);
+    if constexpr (kSplit == Stage::kTx) n = HandOffOthers(plan, pkts, n, ctx);
 #ifdef INGESTD_ALLOC_PROBE
     AllocateOncePerPacket(n);
 #endif
@@ -167,10 +187,37 @@ constexpr auto Table(std::integer_sequence<unsigned, F...>) {
 
 constexpr auto kSegmentTable = Table(std::make_integer_sequence<unsigned, config::kStageCount>());
 
+/// A fan-out may start after parse: at process, encode or tx.
+template <unsigned F, unsigned S>
+constexpr SegmentFn SplitEntry() {
+  if constexpr (F < S && S > static_cast<unsigned>(Stage::kParse)) {
+    return &RunSegment<static_cast<Stage>(F), Stage::kTx, static_cast<Stage>(S)>;
+  } else {
+    return nullptr;
+  }
+}
+
+template <unsigned F, unsigned... S>
+constexpr std::array<SegmentFn, config::kStageCount> SplitRow(std::integer_sequence<unsigned, S...>) {
+  return {SplitEntry<F, S>()...};
+}
+
+template <unsigned... F>
+constexpr auto SplitTable(std::integer_sequence<unsigned, F...>) {
+  return std::array<std::array<SegmentFn, config::kStageCount>, config::kStageCount>{
+      SplitRow<F>(std::make_integer_sequence<unsigned, config::kStageCount>())...};
+}
+
+constexpr auto kSplitTable = SplitTable(std::make_integer_sequence<unsigned, config::kStageCount>());
+
 }  // namespace
 
 SegmentFn SegmentEntry(Stage first, Stage last) noexcept {
   return kSegmentTable[static_cast<unsigned>(first)][static_cast<unsigned>(last)];
+}
+
+SegmentFn SegmentKeepingShareEntry(Stage first, Stage fanout_first) noexcept {
+  return kSplitTable[static_cast<unsigned>(first)][static_cast<unsigned>(fanout_first)];
 }
 
 }  // namespace ingestd::stages

@@ -61,5 +61,8 @@ struct alignas(RTE_CACHE_LINE_SIZE) SegmentPlan {
 
 /// The loop for `plan.first..plan.last` (one template instance per span).
 SegmentFn SegmentEntry(Stage first, Stage last) noexcept;
+/// The loop for `plan.first..tx` on the first lcore of a fan-out that starts at
+/// `fanout_first`: the other lcores' shares leave through `ring_out` before it.
+SegmentFn SegmentKeepingShareEntry(Stage first, Stage fanout_first) noexcept;
 
 }  // namespace ingestd::stages

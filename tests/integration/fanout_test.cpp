@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 // Fan-out by flow: one RX lcore parses and spreads packets over two lcores, each
-// transmitting on its own TX queue (net_pcap: one capture per queue).
+// transmitting on its own TX queue (net_pcap: one capture per queue); or over itself and
+// one more, keeping its own share.
 #include <algorithm>
 #include <array>
 #include <map>
@@ -39,7 +40,12 @@ std::pair<Endpoint, Endpoint> FlowOf(const Bytes& f) {
   return a < b ? std::make_pair(a, b) : std::make_pair(b, a);
 }
 
-TEST(Fanout, BothDirectionsOfAFlowReachOneLcoreAndNothingIsLost) {
+/// Both fan-outs: over lcores 2 and 3 fed by lcore 1, and over lcores 1 and 2 with lcore 1
+/// keeping a third of the flows (weights 1 and 2).
+class FanoutLayouts : public ::testing::TestWithParam<Layout> {};
+
+TEST_P(FanoutLayouts, BothDirectionsOfAFlowReachOneLcoreAndNothingIsLost) {
+  const bool keeps_share = GetParam() == Layout::kFanoutKeepingShare;
   TempDir dir;
   // 400 flows, each seen both ways, interleaved: 4,000 frames.
   std::vector<Bytes> frames;
@@ -49,8 +55,8 @@ TEST(Fanout, BothDirectionsOfAFlowReachOneLcoreAndNothingIsLost) {
     frames.push_back(std::move(back));
   }
   Scenario s;
-  s.prefix = UniquePrefix("fanout-directions");
-  s.layout = Layout::kFanout;
+  s.prefix = UniquePrefix(keeps_share ? "fanout-keep" : "fanout-directions");
+  s.layout = GetParam();
   s.ring_policy = "backpressure";  // lossless: every frame must come out
   const Outcome o = RunScenario(s, frames, dir);
   ASSERT_EQ(o.run.exit_code, 0) << o.run.out << o.run.err;
@@ -77,21 +83,44 @@ TEST(Fanout, BothDirectionsOfAFlowReachOneLcoreAndNothingIsLost) {
   ASSERT_EQ(queues_of.size(), 400u);
   for (const auto& [flow, queues] : queues_of) EXPECT_EQ(queues.size(), 1u);
 
-  // The hash spreads: each lcore of the fan-out took a fair share (400 flows).
   const auto& lcores = o.stats.at("lcores");
-  ASSERT_EQ(lcores.size(), 3u);
-  EXPECT_EQ(lcores[0].at("stages"), "rx..parse");
-  uint64_t in = 0;
-  for (size_t i = 1; i < 3; ++i) {
-    EXPECT_EQ(lcores[i].at("stages"), "process..tx");
-    const uint64_t n = lcores[i].at("counters").at("ring_in_pkts").get<uint64_t>();
-    EXPECT_GT(n, frames.size() / 4) << "lcore " << lcores[i].at("lcore");
-    EXPECT_EQ(n, lcores[i].at("counters").at("tx_pkts").get<uint64_t>());
-    in += n;
+  const auto counter = [&](size_t i, const char* name) { return lcores[i].at("counters").at(name).get<uint64_t>(); };
+  if (!keeps_share) {
+    // The hash spreads: each lcore of the fan-out took a fair share (400 flows).
+    ASSERT_EQ(lcores.size(), 3u);
+    EXPECT_EQ(lcores[0].at("stages"), "rx..parse");
+    uint64_t in = 0;
+    for (size_t i = 1; i < 3; ++i) {
+      EXPECT_EQ(lcores[i].at("stages"), "process..tx");
+      const uint64_t n = counter(i, "ring_in_pkts");
+      EXPECT_GT(n, frames.size() / 4) << "lcore " << lcores[i].at("lcore");
+      EXPECT_EQ(n, counter(i, "tx_pkts"));
+      in += n;
+    }
+    EXPECT_EQ(in, counter(0, "ring_out_pkts"));
+    EXPECT_EQ(o.stats.at("rings").size(), 2u);
+    return;
   }
-  EXPECT_EQ(in, lcores[0].at("counters").at("ring_out_pkts").get<uint64_t>());
-  EXPECT_EQ(o.stats.at("rings").size(), 2u);
+  // Lcore 1 receives everything, keeps its third and transmits it itself; lcore 2 gets the
+  // rest through the one ring. Shares follow the weights (400 flows: within a few points).
+  ASSERT_EQ(lcores.size(), 2u);
+  EXPECT_EQ(lcores[0].at("stages"), "rx..tx");
+  EXPECT_EQ(lcores[1].at("stages"), "process..tx");
+  const uint64_t kept = counter(0, "tx_pkts"), handed = counter(0, "ring_out_pkts");
+  EXPECT_EQ(counter(0, "rx_pkts"), frames.size());
+  EXPECT_EQ(kept + handed, frames.size());
+  EXPECT_EQ(counter(1, "ring_in_pkts"), handed);
+  EXPECT_EQ(counter(1, "tx_pkts"), handed);
+  EXPECT_GT(kept, frames.size() * 25 / 100);
+  EXPECT_LT(kept, frames.size() * 42 / 100);
+  EXPECT_EQ(o.output_by_queue[0].size(), kept) << "the first lcore's TX queue is queue 0";
+  EXPECT_EQ(o.stats.at("rings").size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Fanout, FanoutLayouts, ::testing::Values(Layout::kFanout, Layout::kFanoutKeepingShare),
+                         [](const ::testing::TestParamInfo<Layout>& p) {
+                           return p.param == Layout::kFanout ? "OverTwoMoreLcores" : "FirstLcoreKeepsAThird";
+                         });
 
 TEST(Fanout, MixedTrafficMatchesRunToCompletionAsASet) {
   // Malformed frames, VLANs, IPv6, tunnels, fragments: the same frames leave and the
@@ -101,23 +130,25 @@ TEST(Fanout, MixedTrafficMatchesRunToCompletionAsASet) {
   for (auto& f : framegen::MixedTraffic(5, 3000)) frames.push_back(std::move(f.bytes));
   Scenario rtc;
   rtc.prefix = UniquePrefix("fanout-rtc");
-  Scenario fan;
-  fan.prefix = UniquePrefix("fanout-mixed");
-  fan.layout = Layout::kFanout;
-  fan.ring_policy = "backpressure";
   const Outcome a = RunScenario(rtc, frames, dir);
   ASSERT_EQ(a.run.exit_code, 0) << a.run.out << a.run.err;
-  const Outcome b = RunScenario(fan, frames, dir);
-  ASSERT_EQ(b.run.exit_code, 0) << b.run.out << b.run.err;
-  ExpectConserved(b.stats);
   std::vector<Bytes> want = a.output;
-  std::vector<Bytes> got = b.output_by_queue.at(0);
-  got.insert(got.end(), b.output_by_queue.at(1).begin(), b.output_by_queue.at(1).end());
   std::sort(want.begin(), want.end());
-  std::sort(got.begin(), got.end());
   EXPECT_FALSE(want.empty());
-  EXPECT_EQ(got, want);
-  EXPECT_EQ(b.stats.at("totals").at("drops"), a.stats.at("totals").at("drops"));
+  for (const Layout layout : {Layout::kFanout, Layout::kFanoutKeepingShare}) {
+    Scenario fan;
+    fan.prefix = UniquePrefix(layout == Layout::kFanout ? "fanout-mixed" : "fanout-keep-mixed");
+    fan.layout = layout;
+    fan.ring_policy = "backpressure";
+    const Outcome b = RunScenario(fan, frames, dir);
+    ASSERT_EQ(b.run.exit_code, 0) << b.run.out << b.run.err;
+    ExpectConserved(b.stats);
+    std::vector<Bytes> got = b.output_by_queue.at(0);
+    got.insert(got.end(), b.output_by_queue.at(1).begin(), b.output_by_queue.at(1).end());
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, want) << fan.prefix;
+    EXPECT_EQ(b.stats.at("totals").at("drops"), a.stats.at("totals").at("drops")) << fan.prefix;
+  }
 }
 
 }  // namespace

@@ -183,7 +183,7 @@ std::string Scenario::Yaml() const {
   if (infinite_rx) in.Arg("infinite_rx", "1");
   in.Queues(1, 1);
   // A fan-out's two lcores transmit on two queues: net_pcap writes one file per queue.
-  const bool fanout = layout == Layout::kFanout;
+  const bool fanout = TransmitsOnTwoQueues(layout);
   const std::string tx_files = fanout ? fmt::format("[{}, {}.q1]", tx_pcap, tx_pcap) : tx_pcap;
   PortYaml& out = null_output ? c.Port("out", "net_null1") : c.Port("out", "net_pcap1").Arg("tx_pcap", tx_files);
   out.Queues(0, fanout ? 2 : 1);
@@ -220,7 +220,7 @@ Outcome RunScenario(Scenario scenario, const std::vector<framegen::Bytes>& frame
   if (o.run.exit_code == 0) {
     o.stats = ReadJson(stats);
     if (!scenario.null_output) o.output = framegen::ReadPcap(scenario.tx_pcap);
-    if (!scenario.null_output && scenario.layout == Layout::kFanout)
+    if (!scenario.null_output && TransmitsOnTwoQueues(scenario.layout))
       o.output_by_queue = {o.output, framegen::ReadPcap(scenario.tx_pcap + ".q1")};
   }
   return o;

@@ -67,16 +67,17 @@ ChainYaml& ChainYaml::RingPolicy(std::string policy) {
 }
 
 ChainYaml& ChainYaml::Segment(unsigned lcore, std::optional<unsigned> cpu, std::vector<std::string> stages) {
-  segments_.push_back({lcore, cpu, std::move(stages), {}, {}});
+  segments_.push_back({lcore, cpu, std::move(stages), {}, {}, {}});
   return *this;
 }
 
 ChainYaml& ChainYaml::Fanout(std::vector<unsigned> lcores, std::vector<unsigned> cpus,
-                             std::vector<std::string> stages) {
+                             std::vector<std::string> stages, std::vector<unsigned> weights) {
   SegmentYaml seg;
   seg.lcores = std::move(lcores);
   seg.cpus = std::move(cpus);
   seg.stages = std::move(stages);
+  seg.weights = std::move(weights);
   segments_.push_back(std::move(seg));
   return *this;
 }
@@ -99,6 +100,11 @@ ChainYaml& ChainYaml::Segments(Layout layout) {
       Segment(1, 1, {all.begin(), cut});
       return Fanout({2, 3}, {0, 1}, {cut, all.end()});
     }
+    case Layout::kFanoutKeepingShare: {
+      const auto cut = std::find(all.begin(), all.end(), "parse") + 1;
+      Segment(1, 1, {all.begin(), cut});
+      return Fanout({1, 2}, {1, 0}, {cut, all.end()}, {1, 2});
+    }
   }
   return *this;
 }
@@ -113,7 +119,10 @@ void ChainYaml::Emit(std::string& out) const {
     const std::string stages = FlowList(s.stages.empty() ? AllStages() : s.stages);
     if (!s.lcores.empty()) {
       const std::string cpus = s.cpus.empty() ? "" : fmt::format(", cpus: [{}]", fmt::join(s.cpus, ", "));
-      out += fmt::format("        - {{lcores: [{}]{}, stages: {}}}\n", fmt::join(s.lcores, ", "), cpus, stages);
+      const std::string weights =
+          s.weights.empty() ? "" : fmt::format(", weights: [{}]", fmt::join(s.weights, ", "));
+      out += fmt::format("        - {{lcores: [{}]{}{}, stages: {}}}\n", fmt::join(s.lcores, ", "), cpus, weights,
+                         stages);
       continue;
     }
     const std::string cpu = s.cpu ? fmt::format(", cpu: {}", *s.cpu) : "";

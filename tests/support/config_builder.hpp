@@ -23,7 +23,11 @@ enum class Layout {
   kPipeline,         // two lcores: rx..parse | process..tx
   kStagePerLcore,    // five lcores on two CPUs, a ring between every two stages
   kFanout,           // rx..parse on lcore 1, fanned out by flow over lcores 2 and 3 for the rest
+  kFanoutKeepingShare,  // rx..parse on lcore 1, fanned out over lcores 1 (weight 1) and 2 (weight 2)
 };
+
+/// The layouts whose lcores transmit on two TX queues (a fan-out over two lcores).
+inline bool TransmitsOnTwoQueues(Layout l) { return l == Layout::kFanout || l == Layout::kFanoutKeepingShare; }
 
 struct SegmentYaml {
   unsigned lcore = 1;
@@ -31,6 +35,7 @@ struct SegmentYaml {
   std::vector<std::string> stages;  // empty: AllStages()
   std::vector<unsigned> lcores;     // a fan-out (`lcores:`, `cpus:`) instead of `lcore`
   std::vector<unsigned> cpus;
+  std::vector<unsigned> weights;    // a fan-out's `weights:` (empty: none written)
 };
 
 class PortYaml {
@@ -60,11 +65,14 @@ class ChainYaml {
   /// One segment; `stages` empty: every stage (a run-to-completion lcore).
   ChainYaml& Segment(unsigned lcore, std::optional<unsigned> cpu = std::nullopt,
                      std::vector<std::string> stages = {});
-  /// One segment fanned out by flow over `lcores` (pinned to `cpus`, when given).
-  ChainYaml& Fanout(std::vector<unsigned> lcores, std::vector<unsigned> cpus, std::vector<std::string> stages);
+  /// One segment fanned out by flow over `lcores` (pinned to `cpus`, and with `weights`, when given).
+  ChainYaml& Fanout(std::vector<unsigned> lcores, std::vector<unsigned> cpus, std::vector<std::string> stages,
+                    std::vector<unsigned> weights = {});
   /// The segments of `layout` from lcore 1 on: run to completion on lcore 1; pipeline
   /// rx..parse on lcore 1 and the rest on lcore 2 (CPU 0); one stage per lcore on CPUs 1, 0, 1...;
-  /// fan-out: rx..parse on lcore 1 (CPU 1), the rest on lcores 2 and 3 (CPUs 0 and 1).
+  /// fan-out: rx..parse on lcore 1 (CPU 1), the rest on lcores 2 and 3 (CPUs 0 and 1); fan-out
+  /// keeping a share: rx..parse on lcore 1 (CPU 1), the rest on lcore 1 for a third of the flows
+  /// and lcore 2 (CPU 0) for two thirds.
   ChainYaml& Segments(Layout layout);
   void Emit(std::string& out) const;
 

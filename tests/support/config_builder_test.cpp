@@ -16,7 +16,7 @@ config::RuntimeConfig Load(const ConfigBuilder& b) { return config::LoadConfigFr
 ConfigBuilder TwoPorts(Layout layout) {
   ConfigBuilder b("builder-test");
   b.Port("in", "net_null0").Queues(1, 1);
-  b.Port("out", "net_null1").Queues(0, layout == Layout::kFanout ? 2 : 1);  // a TX queue per transmitting lcore
+  b.Port("out", "net_null1").Queues(0, TransmitsOnTwoQueues(layout) ? 2 : 1);  // a TX queue per transmitting lcore
   b.Chain({"in"}).Segments(layout);
   if (layout == Layout::kStagePerLcore) b.Mempool(16383);  // four rings of 1024 besides the descriptors
   b.Route("in", "out");
@@ -64,6 +64,20 @@ TEST(ConfigBuilder, EachLayoutLoadsAsTheSegmentsItNames) {
     EXPECT_EQ(fan[i].replicas, 2u);
     EXPECT_EQ(fan[i].first, Stage::kProcess);
   }
+
+  // Keeping a share: lcore 1 is the fan-out's first lcore too (on its CPU), weights 1 and 2.
+  const config::RuntimeConfig keep = Load(TwoPorts(Layout::kFanoutKeepingShare));
+  const config::ChainConfig& kc = keep.pipeline.chains.at(0);
+  ASSERT_EQ(kc.segments.size(), 3u);
+  EXPECT_TRUE(kc.OwnsLcore(0));
+  EXPECT_FALSE(kc.OwnsLcore(1));
+  EXPECT_TRUE(kc.OwnsLcore(2));
+  EXPECT_EQ(kc.segments[1].lcore, 1u);
+  EXPECT_EQ(kc.segments[1].cpu, 1u);
+  EXPECT_EQ(kc.segments[1].weight, 1u);
+  EXPECT_EQ(kc.segments[2].lcore, 2u);
+  EXPECT_EQ(kc.segments[2].cpu, 0u);
+  EXPECT_EQ(kc.segments[2].weight, 2u);
 }
 
 TEST(ConfigBuilder, FieldsArgsAndSectionsReachTheLoader) {

@@ -58,7 +58,7 @@ QUICK_RULE_COUNTS = [0, 10000]
 # The flows case: (input, variant). "on" is the flow table alone, "rules" the flow table and
 # RULES_WITH_FLOWS rules (the heavy process stage); "-huge" runs on reserved 2 MiB hugepages,
 # the others with --no-huge.
-# "-fanout": the heavy process stage fanned out by flow over two lcores (rx and parse on a third),
+# "-fanout": the heavy process stage fanned out by flow over two lcores (the first also receives and parses),
 # against the same variant run to completion on one.
 FLOW_TABLES = [("flows", "flowtable-off"), ("flows", "flowtable-on"),
                ("flows262k", "flowtable-on"), ("flows262k", "flowtable-on-huge"),

@@ -17,13 +17,17 @@ import time
 # Stage splits the two layouts use. The pipeline splits after RX: of the splits measured
 # here ([rx] | rest, [rx, parse] | rest, [rx..process] | rest, [rx..encode] | [tx]) it balances
 # best once each side pays for the lines it must take from the other core.
-# (lcore or [lcores], cpu or [cpus], stages) per segment. The fan-out receives and parses on
-# lcore 1 (CPU 1) and spreads by flow over lcores 2 and 3 (CPUs 0 and 1): three busy lcores on
-# the two CPUs, the RX lcore backing off when the rings are full (backpressure).
+# (lcore or [lcores], cpu or [cpus], stages[, weights]) per segment. The fan-out receives and
+# parses on lcore 1 (CPU 1) and spreads by flow over itself and lcore 2 (CPU 0): two busy lcores
+# on the two CPUs. Lcore 1 also receives and parses every packet, so it keeps the smaller share
+# (FANOUT_WEIGHTS). The fan-out over two more lcores (three on two CPUs) measured 0.33x of
+# run to completion: the RX lcore kept waiting on full rings while the lcore sharing its CPU could
+# not run.
+FANOUT_WEIGHTS = [1, 2]
 LAYOUTS = {
     "rtc": [(1, 1, "[rx, parse, process, encode, tx]")],
     "pipeline": [(1, 1, "[rx]"), (2, 0, "[parse, process, encode, tx]")],
-    "fanout": [(1, 1, "[rx, parse]"), ([2, 3], [0, 1], "[process, encode, tx]")],
+    "fanout": [(1, 1, "[rx, parse]"), ([1, 2], [1, 0], "[process, encode, tx]", FANOUT_WEIGHTS)],
 }
 
 
@@ -32,9 +36,10 @@ def transmitting_lcores(layout):
     return len(last) if isinstance(last, list) else 1
 
 
-def segment_yaml(lcore, cpu, stages):
+def segment_yaml(lcore, cpu, stages, weights=None):
     if isinstance(lcore, list):
-        return f"        - {{lcores: {lcore}, cpus: {cpu}, stages: {stages}}}"
+        shares = f", weights: {weights}" if weights else ""
+        return f"        - {{lcores: {lcore}, cpus: {cpu}{shares}, stages: {stages}}}"
     return f"        - {{lcore: {lcore}, cpu: {cpu}, stages: {stages}}}"
 
 CONFIG = """eal: {{main_lcore: 0, memory_mb: {memory_mb}, file_prefix: {prefix}, hugepages: {hugepages}, log_level: error}}

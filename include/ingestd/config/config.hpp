@@ -143,7 +143,9 @@ enum class RingPolicy : uint8_t { kDrop, kBackpressure };
 
 /// A run of consecutive stages on one lcore. A segment fanned out over N lcores is
 /// N of these in a row with the same stages (replica 0..N-1): the segment before
-/// spreads packets over them by symmetric flow hash.
+/// spreads packets over them by symmetric flow hash, each lcore getting a share of the
+/// flows in proportion to its weight. A fan-out's first lcore may be the lcore of the
+/// segment before: that lcore keeps its share and runs the fan-out's stages on it itself.
 struct SegmentConfig {
   unsigned lcore = 0;
   unsigned cpu = 0;      // CPU the lcore is pinned to (defaults to the lcore id)
@@ -151,7 +153,14 @@ struct SegmentConfig {
   Stage last = Stage::kTx;
   uint8_t replica = 0;   // this lcore's place in its fan-out
   uint8_t replicas = 1;  // lcores the segment runs on
+  uint8_t weight = 1;    // this lcore's share of the fan-out's flows, relative to the others'
   Mark mark;
+
+  /// The lcore before the fan-out runs this replica itself (the first of a fan-out, on
+  /// the lcore of `before`, the segment ahead of it).
+  bool SharesLcoreWith(const SegmentConfig& before) const noexcept {
+    return replica == 0 && replicas > 1 && before.replicas == 1 && before.lcore == lcore;
+  }
 };
 
 /// An RX queue polled by a chain.
@@ -168,6 +177,10 @@ struct ChainConfig {
   uint32_t ring_size = 1024;           // power of two
   RingPolicy ring_policy = RingPolicy::kDrop;
   Mark mark;
+
+  /// Segment `s` runs on an lcore of its own, fed by a ring when s > 0: every segment
+  /// but a fan-out's first replica on the lcore before it.
+  bool OwnsLcore(size_t s) const noexcept { return s == 0 || !segments[s].SharesLcoreWith(segments[s - 1]); }
 };
 
 struct MempoolConfig {

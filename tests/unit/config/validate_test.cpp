@@ -5,6 +5,7 @@
 
 #include "config_test_util.hpp"
 #include "ingestd/config/config.hpp"
+#include "ingestd/config/eal_args.hpp"
 #include "ingestd/limits.hpp"
 
 namespace ingestd::config {
@@ -554,6 +555,63 @@ TEST(ValidateTest, FanoutLcoresAreCheckedOneByOne) {
 )"));
   EXPECT_TRUE(HasError(errors, 15, 17, "cpus: 1 CPU for 2 lcores")) << testing::Dump(errors);
   EXPECT_TRUE(HasError(errors, 14, 23, "lcore 1 already runs segment 0 of chain 0 (line 12)")) << testing::Dump(errors);
+}
+
+TEST(ValidateTest, FanoutsFirstLcoreMayBeTheLcoreBeforeItWhichKeepsItsShare) {
+  const RuntimeConfig cfg = Load(WireToTool(R"(        - lcore: 1
+          cpu: 0
+          stages: [rx, parse]
+        - lcores: [1, 2]
+          weights: [1, 3]
+          stages: [process, encode, tx]
+)"));
+  const ChainConfig& chain = cfg.pipeline.chains.at(0);
+  ASSERT_EQ(chain.segments.size(), 3u);
+  EXPECT_FALSE(chain.OwnsLcore(1));
+  EXPECT_EQ(chain.segments[1].cpu, 0u) << "the lcore's CPU is the one of the segment before";
+  EXPECT_EQ(chain.segments[1].weight, 1u);
+  EXPECT_EQ(chain.segments[2].weight, 3u);
+  // EAL sees each lcore once.
+  std::string lcores;
+  for (const std::string& a : BuildEalArgs(cfg, "ingestd", false))
+    if (a.rfind("--lcores=", 0) == 0) lcores = a;
+  EXPECT_EQ(lcores, "--lcores=0@0,1@0,2@2");
+}
+
+TEST(ValidateTest, OnlyAFanoutsFirstLcoreMayBeTheLcoreBeforeIt) {
+  // As the second lcore, or pinned elsewhere, lcore 1 is refused.
+  std::vector<ConfigError> errors = ErrorsOf(WireToTool(R"(        - lcore: 1
+          stages: [rx, parse]
+        - lcores: [2, 1]
+          stages: [process, encode, tx]
+)"));
+  EXPECT_TRUE(HasError(errors, 14, 23, "lcore 1 already runs segment 0 of chain 0 (line 12)")) << testing::Dump(errors);
+  errors = ErrorsOf(WireToTool(R"(        - lcore: 1
+          stages: [rx, parse]
+        - lcores: [1, 2]
+          cpus: [0, 2]
+          stages: [process, encode, tx]
+)"));
+  EXPECT_TRUE(HasError(errors, 15, 18,
+                       "lcore 1 runs the segment before this fan-out on CPU 1; it cannot also be on CPU 0 in "
+                       "segment 1 of chain 0"))
+      << testing::Dump(errors);
+}
+
+TEST(ValidateTest, FanoutWeightsAreOnePerLcoreAndFitTheSlots) {
+  const auto errors_with = [](const std::string& weights, const std::string& lcores = "lcores: [2, 3]") {
+    return ErrorsOf(WireToTool("        - lcore: 1\n          stages: [rx, parse]\n        - " + lcores +
+                               "\n          weights: " + weights + "\n          stages: [process, encode, tx]\n"));
+  };
+  std::vector<ConfigError> errors = errors_with("[1]");
+  EXPECT_TRUE(HasError(errors, 15, 20, "weights: 1 for 2 lcores")) << testing::Dump(errors);
+  errors = errors_with("[0, 1]");
+  EXPECT_EQ(errors.size(), 1u) << testing::Dump(errors);
+  EXPECT_EQ(errors.at(0).line(), 15);
+  errors = errors_with("[40, 30]");
+  EXPECT_TRUE(HasError(errors, 15, 20, "weights: they add up to 70; at most 64")) << testing::Dump(errors);
+  errors = errors_with("[1]", "lcore: 2");
+  EXPECT_TRUE(HasError(errors, 15, 11, "'weights' goes with 'lcores' in segment 1 of chain 0")) << testing::Dump(errors);
 }
 
 TEST(ValidateTest, LcoreAndLcoresTogetherIsAnError) {
