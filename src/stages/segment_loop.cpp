@@ -165,50 +165,42 @@ int RunSegment(SegmentPlan& plan) noexcept {
   return 0;
 }
 
+/// The loop of the span F..L (F <= L).
 template <unsigned F, unsigned L>
-constexpr SegmentFn Entry() {
-  if constexpr (F <= L) {
-    return &RunSegment<static_cast<Stage>(F), static_cast<Stage>(L)>;
-  } else {
-    return nullptr;
+struct SpanLoop {
+  static constexpr SegmentFn Get() {
+    if constexpr (F <= L) return &RunSegment<static_cast<Stage>(F), static_cast<Stage>(L)>;
+    else return nullptr;
   }
-}
+};
 
-template <unsigned F, unsigned... L>
-constexpr std::array<SegmentFn, config::kStageCount> Row(std::integer_sequence<unsigned, L...>) {
-  return {Entry<F, L>()...};
-}
-
-template <unsigned... F>
-constexpr auto Table(std::integer_sequence<unsigned, F...>) {
-  return std::array<std::array<SegmentFn, config::kStageCount>, config::kStageCount>{
-      Row<F>(std::make_integer_sequence<unsigned, config::kStageCount>())...};
-}
-
-constexpr auto kSegmentTable = Table(std::make_integer_sequence<unsigned, config::kStageCount>());
-
-/// A fan-out may start after parse: at process, encode or tx.
+/// The loop of F..tx on a fan-out's first lcore, the fan-out starting at S: after
+/// parse (process, encode or tx).
 template <unsigned F, unsigned S>
-constexpr SegmentFn SplitEntry() {
-  if constexpr (F < S && S > static_cast<unsigned>(Stage::kParse)) {
-    return &RunSegment<static_cast<Stage>(F), Stage::kTx, static_cast<Stage>(S)>;
-  } else {
-    return nullptr;
+struct KeepingShareLoop {
+  static constexpr SegmentFn Get() {
+    if constexpr (F < S && S > static_cast<unsigned>(Stage::kParse))
+      return &RunSegment<static_cast<Stage>(F), Stage::kTx, static_cast<Stage>(S)>;
+    else return nullptr;
   }
+};
+
+using LoopTable = std::array<std::array<SegmentFn, config::kStageCount>, config::kStageCount>;
+
+template <template <unsigned, unsigned> class Loop, unsigned F, unsigned... S>
+constexpr std::array<SegmentFn, config::kStageCount> Row(std::integer_sequence<unsigned, S...>) {
+  return {Loop<F, S>::Get()...};
 }
 
-template <unsigned F, unsigned... S>
-constexpr std::array<SegmentFn, config::kStageCount> SplitRow(std::integer_sequence<unsigned, S...>) {
-  return {SplitEntry<F, S>()...};
+/// Every stage pair's loop, indexed [first][second]: one template instance each.
+template <template <unsigned, unsigned> class Loop, unsigned... F>
+constexpr LoopTable Table(std::integer_sequence<unsigned, F...>) {
+  return LoopTable{Row<Loop, F>(std::make_integer_sequence<unsigned, config::kStageCount>())...};
 }
 
-template <unsigned... F>
-constexpr auto SplitTable(std::integer_sequence<unsigned, F...>) {
-  return std::array<std::array<SegmentFn, config::kStageCount>, config::kStageCount>{
-      SplitRow<F>(std::make_integer_sequence<unsigned, config::kStageCount>())...};
-}
-
-constexpr auto kSplitTable = SplitTable(std::make_integer_sequence<unsigned, config::kStageCount>());
+constexpr auto kStages = std::make_integer_sequence<unsigned, config::kStageCount>();
+constexpr LoopTable kSegmentTable = Table<SpanLoop>(kStages);
+constexpr LoopTable kKeepingShareTable = Table<KeepingShareLoop>(kStages);
 
 }  // namespace
 
@@ -217,7 +209,7 @@ SegmentFn SegmentEntry(Stage first, Stage last) noexcept {
 }
 
 SegmentFn SegmentKeepingShareEntry(Stage first, Stage fanout_first) noexcept {
-  return kSplitTable[static_cast<unsigned>(first)][static_cast<unsigned>(fanout_first)];
+  return kKeepingShareTable[static_cast<unsigned>(first)][static_cast<unsigned>(fanout_first)];
 }
 
 }  // namespace ingestd::stages

@@ -23,7 +23,7 @@ import time
 # (FANOUT_WEIGHTS). The fan-out over two more lcores (three on two CPUs) measured 0.33x of
 # run to completion: the RX lcore kept waiting on full rings while the lcore sharing its CPU could
 # not run.
-FANOUT_WEIGHTS = [1, 2]
+FANOUT_WEIGHTS = [1, 4]
 LAYOUTS = {
     "rtc": [(1, 1, "[rx, parse, process, encode, tx]")],
     "pipeline": [(1, 1, "[rx]"), (2, 0, "[parse, process, encode, tx]")],
