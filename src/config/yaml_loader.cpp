@@ -625,18 +625,16 @@ class Loader : ValueReader {
     }
     // A fan-out's shares: one weight per lcore (default 1 each), the slots of the hash.
     std::vector<uint8_t> weights(lcores.size(), 1);
-    if (const Field* w = r.Get("weights")) {
+    if (const Field* w = r.Get("weights"); w != nullptr && many == nullptr) {
+      diag_.Error(w->key_at, fmt::format("'weights' goes with 'lcores' {}", context),
+                  "weights: [N, M] gives each lcore of a fan-out its share of the flows");
+    } else if (w != nullptr) {
       std::vector<Field> items;
-      if (many == nullptr) {
-        diag_.Error(w->key_at, fmt::format("'weights' goes with 'lcores' {}", context),
-                    "weights: [N, M] gives each lcore of a fan-out its share of the flows");
-      } else {
-        ListItems(*w, items);
-      }
-      if (w->value.IsSequence() && many != nullptr && items.size() != lcores.size()) {
+      ListItems(*w, items);
+      if (w->value.IsSequence() && items.size() != lcores.size()) {
         diag_.Error(w->at, fmt::format("weights: {} for {} lcores", items.size(), lcores.size()),
                     "give one weight per lcore, in the same order");
-      } else if (many != nullptr) {
+      } else {
         unsigned total = 0;
         for (size_t i = 0; i < items.size(); ++i) {
           if (std::optional<uint64_t> v = Uint(items[i], 1, kMaxFanoutSlots)) {

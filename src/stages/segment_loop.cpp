@@ -53,13 +53,19 @@ inline uint16_t RunStage(StageT& stage, rte_mbuf** pkts, uint16_t n, StageContex
 /// No fan-out starts on this lcore: its packets all stay (or all leave through its sink).
 constexpr Stage kNoSplit = static_cast<Stage>(config::kStageCount);
 
-/// Before stage `kSplit` (a fan-out this lcore is the first lcore of): the other lcores'
-/// shares go to their rings, this lcore's stays in `pkts` for the rest of its stages.
-inline uint16_t HandOffOthers(SegmentPlan& plan, rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
+/// Stamps the packets about to enter a ring, so the next lcore can time their wait.
+inline void StampRingEntry(rte_mbuf** pkts, uint16_t n, StageClock& clock) noexcept {
   if constexpr (kMeasure) {
-    const uint64_t stamp = rte_rdtsc();
+    const uint64_t stamp = clock.timed() ? clock.Now() : rte_rdtsc();
     for (uint16_t i = 0; i < n; ++i) packet::Meta(pkts[i]).ring_tsc = stamp;
   }
+}
+
+/// Before stage `kSplit` (a fan-out this lcore is the first lcore of): the other lcores'
+/// shares go to their rings, this lcore's stays in `pkts` for the rest of its stages.
+inline uint16_t HandOffOthers(SegmentPlan& plan, rte_mbuf** pkts, uint16_t n, StageContext& ctx,
+                              StageClock& clock) noexcept {
+  StampRingEntry(pkts, n, clock);
   n = plan.ring_out.SendOthers(pkts, n, ctx);
   ctx.drops.TakeDroppedBytes();  // ring_full drops are counted by reason, not off a stage's bytes
   return n;
@@ -127,12 +133,12 @@ int RunSegment(SegmentPlan& plan) noexcept {
         RecordSince(c.ring_wait, pkts, n, now, [](const packet::PktMeta& m) { return m.ring_tsc; });
     }
     if constexpr (Covers(kFirst, kLast, Stage::kParse)) n = RunStage<Stage::kParse>(plan.parse, pkts, n, ctx, clock);
-    if constexpr (kSplit == Stage::kProcess) n = HandOffOthers(plan, pkts, n, ctx);
+    if constexpr (kSplit == Stage::kProcess) n = HandOffOthers(plan, pkts, n, ctx, clock);
     if constexpr (kProcess) n = RunStage<Stage::kProcess>(plan.process, pkts, n, ctx, clock);
-    if constexpr (kSplit == Stage::kEncode) n = HandOffOthers(plan, pkts, n, ctx);
+    if constexpr (kSplit == Stage::kEncode) n = HandOffOthers(plan, pkts, n, ctx, clock);
     if constexpr (Covers(kFirst, kLast, Stage::kEncode))
       n = RunStage<Stage::kEncode>(plan.encode, pkts, n, ctx, clock);
-    if constexpr (kSplit == Stage::kTx) n = HandOffOthers(plan, pkts, n, ctx);
+    if constexpr (kSplit == Stage::kTx) n = HandOffOthers(plan, pkts, n, ctx, clock);
 #ifdef INGESTD_ALLOC_PROBE
     AllocateOncePerPacket(n);
 #endif
@@ -143,10 +149,7 @@ int RunSegment(SegmentPlan& plan) noexcept {
       sink.Send(pkts, n, ctx);
       clock.Done(Stage::kTx, n, ctx.bytes);
     } else {
-      if constexpr (kMeasure) {
-        const uint64_t stamp = clock.timed() ? clock.Now() : rte_rdtsc();
-        for (uint16_t i = 0; i < n; ++i) packet::Meta(pkts[i]).ring_tsc = stamp;
-      }
+      StampRingEntry(pkts, n, clock);
       sink.Send(pkts, n, ctx);
     }
     // The burst's drops freed (or captured) in bulk; what the sink dropped is
