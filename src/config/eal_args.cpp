@@ -22,6 +22,7 @@ std::vector<std::string> BuildEalArgs(const RuntimeConfig& cfg, const std::strin
   args.push_back("-m");
   args.push_back(fmt::format("{}", cfg.eal.memory_mb));
   if (!use_hugepages) args.push_back("--no-huge");
+  if (cfg.eal.base_virtaddr != 0) args.push_back(fmt::format("--base-virtaddr={:#x}", cfg.eal.base_virtaddr));
 
   // Only what the file names is probed: an allow-list, or no PCI scan at all.
   bool any_pci = false;

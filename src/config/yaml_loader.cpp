@@ -39,8 +39,8 @@ const std::vector<std::string> kParseKeys = {"vlan_depth", "verify_ipv4_checksum
 // In TunnelBits order: bit i is kTunnelNames[i].
 const std::vector<std::string> kTunnelNames = {"vxlan", "geneve", "gre", "ipip", "ip6ip", "gtpu"};
 const std::vector<std::string> kStatsKeys = {"period_ms", "stage_timing_every", "instance", "group"};
-const std::vector<std::string> kEalKeys = {"main_lcore", "main_cpu",  "memory_mb",
-                                           "file_prefix", "hugepages", "log_level"};
+const std::vector<std::string> kEalKeys = {"main_lcore", "main_cpu",  "memory_mb",    "file_prefix",
+                                           "hugepages",  "log_level", "base_virtaddr"};
 const std::vector<std::string> kPortKeys = {"name",    "device",  "args",        "rx_queues",
                                             "tx_queues", "rx_desc", "tx_desc",     "mtu",
                                             "promiscuous", "set_src_mac", "set_dst_mac", "encode"};
@@ -206,11 +206,30 @@ class Loader : ValueReader {
         if (const Field* f = r.Get("log_level")) {
           if (std::optional<size_t> i = Choice(*f, kLogLevels)) eal.log_level = kLogLevels[*i];
         }
+        if (const Field* f = r.Get("base_virtaddr")) ParseBaseVirtaddr(*f, eal.base_virtaddr);
         r.Finish("in eal");
       } else {
         out_.eal_ok = false;
       }
     }
+  }
+
+  // An address in user space, hugepage-aligned, so EAL takes it as given.
+  void ParseBaseVirtaddr(const Field& f, uint64_t& out) {
+    constexpr uint64_t kAlign = uint64_t{2} << 20, kLowest = uint64_t{1} << 32, kHighest = uint64_t{0x7f} << 40;
+    std::optional<uint64_t> v = Uint(f, 0, UINT64_MAX);
+    if (!v) return;
+    if (*v < kLowest || *v > kHighest) {
+      diag_.Error(f.at, fmt::format("base_virtaddr {:#x} is outside {:#x}..{:#x}", *v, kLowest, kHighest),
+                  "pick an address free in this process and its secondaries, e.g. 0x200000000000");
+      return;
+    }
+    if (*v % kAlign != 0) {
+      diag_.Error(f.at, fmt::format("base_virtaddr {:#x} is not a multiple of 2 MiB", *v),
+                  fmt::format("use {:#x}", *v / kAlign * kAlign));
+      return;
+    }
+    out = *v;
   }
 
   // A name that becomes part of file and shared-memory names (file_prefix, stats instance).

@@ -85,14 +85,17 @@ std::optional<uint64_t> ValueReader::Uint(const Field& f, uint64_t lo, uint64_t 
   std::string_view digits(s);
   const bool negative = digits.starts_with('-');
   if (negative || digits.starts_with('+')) digits.remove_prefix(1);
+  // YAML 1.2's core schema also reads 0x-prefixed hexadecimal as an integer (addresses).
+  const bool hex = digits.starts_with("0x") || digits.starts_with("0X");
+  if (hex) digits.remove_prefix(2);
   bool all_digits = !digits.empty();
-  for (char c : digits) all_digits = all_digits && IsDigit(c);
+  for (char c : digits) all_digits = all_digits && (hex ? IsHex(c) : IsDigit(c));
   if (!all_digits) {
     diag_.Error(f.at, fmt::format("{}: expected an integer, got '{}'", f.key, Printable(s)));
     return std::nullopt;
   }
   uint64_t v = 0;
-  const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, hex ? 16 : 10);
   const bool zero = ec == std::errc() && v == 0;
   if (ec != std::errc() || (negative && !zero) || v < lo || v > hi) {
     diag_.Error(f.at, fmt::format("{} {} is out of range {}..{}", f.key, s, lo, hi));

@@ -170,6 +170,9 @@ TEST(Dumpcap, CapturesWhatARunningInstanceOnHugepagesReceives) {
   const std::string stats_path = dir.File("dumpcap-stats.json");
   ConfigBuilder yaml(prefix);
   yaml.Eal("hugepages", "require");  // a secondary process maps the primary's hugepages
+  // at the primary's addresses: far from both processes' libraries, or an ASan build's
+  // shadow memory moves EAL's default to where dumpcap's libraries may be.
+  yaml.Eal("base_virtaddr", "0x200000000000");
   yaml.Port("in", "net_af_packet0").Arg("iface", "d1").Queues(1, 1);
   yaml.Port("out", "net_null1").Queues(0, 1);
   yaml.Mempool(8191).Chain({"in"});

@@ -70,6 +70,10 @@ struct EalConfig {
   HugepageMode hugepages = HugepageMode::kAuto;
   /// EAL log level name: emerg, alert, crit, error, warning, notice, info, debug.
   std::string log_level = "notice";
+  /// `--base-virtaddr`: where EAL reserves its memory's address space; 0 leaves it to EAL.
+  /// A secondary process (dpdk-dumpcap, dpdk-proc-info) maps that memory at the same
+  /// addresses, so they must be free in it too.
+  uint64_t base_virtaddr = 0;
 };
 
 /// A device argument given as its own YAML key, e.g. `rx_pcap: in.pcap`. A

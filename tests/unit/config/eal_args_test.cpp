@@ -152,5 +152,19 @@ routes:
       << ::testing::PrintToString(argv);
 }
 
+// A secondary process maps the primary's memory at the primary's addresses: the
+// operator can choose them (hex, as DPDK prints them).
+TEST(EalArgsTest, BaseVirtaddrIsPassedOnlyWhenGiven) {
+  const std::string routes = kVdevOnly;
+  const Argv plain = BuildEalArgs(Load(routes), "x", true);
+  EXPECT_EQ(std::count_if(plain.begin(), plain.end(), [](const std::string& a) { return a.starts_with("--base"); }),
+            0);
+  const Argv given = BuildEalArgs(Load("eal:\n  base_virtaddr: 0x200000000000\n" + routes), "x", true);
+  EXPECT_NE(std::find(given.begin(), given.end(), "--base-virtaddr=0x200000000000"), given.end())
+      << ::testing::PrintToString(given);
+  const Argv decimal = BuildEalArgs(Load("eal:\n  base_virtaddr: 8589934592\n" + routes), "x", true);
+  EXPECT_NE(std::find(decimal.begin(), decimal.end(), "--base-virtaddr=0x200000000"), decimal.end());
+}
+
 }  // namespace
 }  // namespace ingestd::config

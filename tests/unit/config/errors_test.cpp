@@ -177,6 +177,32 @@ routes:
   EXPECT_EQ(errors.size(), 9u) << testing::Dump(errors);
 }
 
+TEST(ErrorsTest, BaseVirtaddrMustBeAHugepageAlignedUserAddress) {
+  const auto error_for = [](const std::string& value) {
+    return ErrorsOf("eal:\n  base_virtaddr: " + value + R"(
+ports:
+  - name: wire
+    device: net_null0
+pipeline:
+  chains:
+    - rx: [wire]
+      segments:
+        - lcore: 1
+          stages: [rx, parse, process, encode, tx]
+routes:
+  - from: wire
+    to: drop
+)");
+  };
+  EXPECT_TRUE(HasError(error_for("0x1000"), 2, 18, "base_virtaddr 0x1000 is outside 0x100000000..0x7f0000000000"));
+  EXPECT_EQ(testing::HintFor(error_for("0x1000"), "base_virtaddr"),
+            "pick an address free in this process and its secondaries, e.g. 0x200000000000");
+  EXPECT_TRUE(HasError(error_for("0x200000001000"), 2, 18, "base_virtaddr 0x200000001000 is not a multiple of 2 MiB"));
+  EXPECT_EQ(testing::HintFor(error_for("0x200000001000"), "base_virtaddr"), "use 0x200000000000");
+  EXPECT_TRUE(HasError(error_for("0xg0"), 2, 18, "base_virtaddr: expected an integer, got '0xg0'"));
+  EXPECT_TRUE(HasError(error_for("0x"), 2, 18, "base_virtaddr: expected an integer, got '0x'"));
+}
+
 TEST(ErrorsTest, MissingRequiredKeys) {
   const std::vector<ConfigError> errors = ErrorsOf(R"(ports:
   - name: wire
