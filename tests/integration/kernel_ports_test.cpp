@@ -390,10 +390,17 @@ TEST(KernelPorts, LinkDownAndUpWhileTrafficFlows) {
 
   const std::optional<uint64_t> sent = replay.Stop(10s);
   ASSERT_TRUE(sent) << replay.Log();
-  // Everything the kernel delivered to a1 reaches ingestd before it is stopped.
+  // What a0 handed to a1 reaches ingestd before it is stopped, except a frame the kernel
+  // had queued in a1's receive path when a1 went down: af_packet unhooks its socket on
+  // the down event and the kernel frees that frame, counted nowhere (seen now and then).
+  // At 2000 frames/s the backlog holds at most a couple; more is ingestd losing frames.
+  constexpr uint64_t kQueuedWhenDown = 2;
   const LinkCounters a0 = rig.ns.Counters("a0");
   const uint64_t delivered = a0.tx_packets - a0_before.tx_packets;
-  EXPECT_TRUE(PollUntil([&] { return ingestd.Port("in", "rx_packets") >= delivered; }, 10s));
+  const auto in_rx = [&] { return ingestd.Port("in", "rx_packets"); };
+  EXPECT_TRUE(PollUntil([&] { return in_rx() + kQueuedWhenDown >= delivered; }, 10s)) << in_rx() << " of " << delivered;
+  // The rest, if it is coming, arrives in microseconds: a short bounded wait, then the count.
+  PollUntil([&] { return in_rx() >= delivered; }, 1s);
   ingestd.child().Signal(SIGTERM);
   ASSERT_EQ(ingestd.child().Wait(30s), 0) << ingestd.Output();
   // The control thread logged each change: down as a warning, then up again as info
@@ -438,8 +445,10 @@ TEST(KernelPorts, LinkDownAndUpWhileTrafficFlows) {
   // with ENOBUFS once a0 had lost its carrier (tcpreplay retries those): which
   // of the two depends on timing, but the sender cannot have gone unhindered.
   EXPECT_GT(lost_in + retried, 0u) << "a1 was down while frames were sent";
-  EXPECT_EQ(in.at("rx_packets").get<uint64_t>(), delivered);
-  EXPECT_EQ(stats.at("totals").at("rx_packets").get<uint64_t>(), delivered);
+  const uint64_t received = in.at("rx_packets").get<uint64_t>();
+  EXPECT_LE(received, delivered);
+  EXPECT_LE(delivered - received, kQueuedWhenDown) << "frames lost between a1 and ingestd";
+  EXPECT_EQ(stats.at("totals").at("rx_packets").get<uint64_t>(), received) << "the port and the lcores agree";
 
   // Send side: what the PMD refused while b1 was down is ingestd's tx_full drop.
   // What it took into its TX ring while the kernel refused to send (sendto:
