@@ -292,7 +292,7 @@ int Run(const Options& opt, int /*argc*/, char** argv) {
   stats::StatsCollector collector;
   for (const auto& l : pipeline.Lcores()) collector.AddLcore(l.lcore, l.chain, l.first, l.last, l.counters);
   for (const auto& r : pipeline.Rings())
-    collector.AddRing(r.name, r.chain, r.from_lcore, r.to_lcore, r.ring, r.producer);
+    collector.AddRing(r.name, r.chain, r.from_lcore, r.to_lcore, r.ring, r.counters);
   for (size_t i = 0; i < ports.size(); ++i) collector.AddPort(cfg.ports[i].name, ports.PortId(i));
   if (!cfg.rules.empty()) {
     std::vector<std::string> rule_names;

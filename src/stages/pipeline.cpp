@@ -309,7 +309,7 @@ uint64_t Pipeline::ReceivedPackets() const noexcept {
 std::vector<Pipeline::RingView> Pipeline::Rings() const {
   std::vector<RingView> out;
   for (const RingLink& l : links_)
-    out.push_back({l.name, l.to->chain, l.from->lcore, l.to->lcore, l.ring, &l.from->counters});
+    out.push_back({l.name, l.to->chain, l.from->lcore, l.to->lcore, l.ring, l.from->ring_out.CountersOf(l.ring)});
   return out;
 }
 

@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include <rte_byteorder.h>
-#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 
 #include "flow_table.hpp"
@@ -83,13 +82,6 @@ inline void BuildKeys(rte_mbuf* const* pkts, uint16_t n, BurstKeys& keys) noexce
       if (ip) keys.flow_update[keys.flows++] = flows::FlowUpdate{m->pkt_len, IpLength(l3, meta.l3), tcp_flags};
     }
   }
-}
-
-/// The same value for both directions of a flow: XOR pairs source with destination.
-inline uint32_t SymmetricFlowHash(const rules::AclKey& k) noexcept {
-  uint32_t h = rte_hash_crc_4byte(k.proto, 0);
-  for (unsigned w = 0; w < 4; ++w) h = rte_hash_crc_4byte(k.src[w] ^ k.dst[w], h);
-  return rte_hash_crc_4byte(static_cast<uint32_t>(k.src_port ^ k.dst_port), h);
 }
 
 }  // namespace ingestd::stages

@@ -152,7 +152,7 @@ class ProcessStage {
         if (a.out_port != rules::kNoPort) {
           out = a.out_port;
         } else if (a.balance_count != 0) {
-          out = rs.balance_ports()[a.balance_first + PickReplica(SymmetricFlowHash(keys_.acl[i]), a.balance_count)];
+          out = rs.balance_ports()[a.balance_first + PickReplica(SymmetricKeyHash(keys_.acl[i]), a.balance_count)];
         }
       }
       if (out == config::kDropRoute) [[unlikely]] {

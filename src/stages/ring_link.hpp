@@ -41,7 +41,7 @@ class RingSink {
   }
 
   void Send(rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
-    if (count_ == 1) return SendOn(rings_[0], pkts, n, ctx);
+    if (count_ == 1) return SendOn(0, pkts, n, ctx);
     Spread(pkts, n, ctx);
   }
 
@@ -52,6 +52,12 @@ class RingSink {
 
   rte_ring* ring(unsigned i = 0) const noexcept { return rings_[i]; }
   unsigned rings() const noexcept { return count_; }
+  /// The counters of `ring`, one of this sink's; null if it is not.
+  const stats::RingCounters* CountersOf(const rte_ring* ring) const noexcept {
+    for (unsigned i = 0; i < count_; ++i)
+      if (rings_[i] == ring && ring != nullptr) return &counters_[i];
+    return nullptr;
+  }
 
  private:
   void AddSlots(unsigned weight) noexcept {
@@ -85,22 +91,25 @@ class RingSink {
     }
     for (unsigned r = first_ring; r < count_; ++r)
       if (start[r + 1] != start[r])
-        SendOn(rings_[r], grouped + start[r], static_cast<uint16_t>(start[r + 1] - start[r]), ctx);
+        SendOn(r, grouped + start[r], static_cast<uint16_t>(start[r + 1] - start[r]), ctx);
     return kept;
   }
 
-  /// Enqueues `pkts[0..n)` on `ring`. On a full ring the drop policy frees the
+  /// Enqueues `pkts[0..n)` on ring `r`. On a full ring the drop policy frees the
   /// rest as ring_full; backpressure retries until the consumer makes room (it
   /// never exits before its producer, so this ends).
-  void SendOn(rte_ring* ring, rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
+  void SendOn(unsigned r, rte_mbuf** pkts, uint16_t n, StageContext& ctx) noexcept {
     stats::LcoreCounters& c = ctx.counters;
+    stats::RingCounters& rc = counters_[r];
+    rte_ring* ring = rings_[r];
     unsigned free_space = 0;
     uint16_t done = static_cast<uint16_t>(
         rte_ring_sp_enqueue_burst(ring, reinterpret_cast<void* const*>(pkts), n, &free_space));
-    c.ring_high_water.Max(capacity_ - free_space);
+    rc.high_water.Max(capacity_ - free_space);
     if (done < n) [[unlikely]] {
-      c.ring_full_events.Add(1);
+      rc.full_events.Add(1);
       if (policy_ == config::RingPolicy::kDrop) {
+        rc.dropped.Add(n - done);
         ctx.drops.DropBurst(pkts + done, n - done, stats::DropSlot(stats::OtherDrop::kRingFull));
       } else {
         IdleBackoff wait;
@@ -111,10 +120,12 @@ class RingSink {
         }
       }
     }
+    rc.packets.Add(done);
     c.ring_out_pkts.Add(done);
   }
 
   rte_ring* rings_[kMaxFanout] = {};  // nullptr: this lcore's own share
+  stats::RingCounters counters_[kMaxFanout];
   uint8_t owner_[kMaxFanoutSlots] = {};  // slot -> index into rings_
   unsigned slots_ = 0;
   unsigned count_ = 0;

@@ -53,8 +53,8 @@ void StatsCollector::AddLcore(unsigned lcore, unsigned chain, config::Stage firs
 }
 
 void StatsCollector::AddRing(const std::string& name, unsigned chain, unsigned from_lcore,
-                             unsigned to_lcore, const rte_ring* ring, const LcoreCounters* producer) {
-  rings_.push_back({name, chain, from_lcore, to_lcore, ring, producer});
+                             unsigned to_lcore, const rte_ring* ring, const RingCounters* counters) {
+  rings_.push_back({name, chain, from_lcore, to_lcore, ring, counters});
 }
 
 void StatsCollector::AddPort(const std::string& name, uint16_t port_id) {
@@ -182,9 +182,12 @@ Status StatsCollector::Start(const std::string& instance, uint64_t period_ns, in
     r.Add(MetricKind::kGauge, "ring", "ring_size", labels, "packets", "ring capacity", &ring.size);
     r.Add(MetricKind::kGauge, "ring", "ring_occupancy", labels, "packets", "packets in the ring now", &ring.occupancy);
     r.Add(MetricKind::kGauge, "ring", "ring_high_water", labels, "packets", "most packets seen in the ring",
-          &ring.producer->ring_high_water);
+          &ring.counters->high_water);
+    r.Add(MetricKind::kCounter, "ring", "ring_packets", labels, "packets", "packets enqueued", &ring.counters->packets);
     r.Add(MetricKind::kCounter, "ring", "ring_full_events", labels, "events", "enqueues that found it full",
-          &ring.producer->ring_full_events);
+          &ring.counters->full_events);
+    r.Add(MetricKind::kCounter, "ring", "ring_dropped", labels, "packets",
+          "packets freed because it was full (ring_policy: drop)", &ring.counters->dropped);
   }
   for (PortSource& p : ports_) RegisterPort(p);
   for (PoolSource& p : pools_) {

@@ -156,21 +156,23 @@ std::string ReportRates(const Snapshot& before, const Snapshot& after) {
   }
   out += stages.Render("stages (this interval)");
 
-  TextTable rings({"ring", "occupancy", "high water", "size", "full events/s"}, 1);
+  TextTable rings({"ring", "pkt/s", "occupancy", "high water", "size", "full events/s", "dropped/s"}, 1);
   {
-    KeyedRows<std::array<std::string, 5>> rows;
+    KeyedRows<std::array<std::string, 7>> rows;
     for (size_t i = 0; i < after.metrics.size(); ++i) {
       const Metric& m = after.metrics[i];
       if (m.group != "ring" || !IsScalar(m)) continue;
       auto& row = rows.At(std::string(m.Label("ring")));
       row[0] = m.Label("ring");
       const std::string_view f = FieldName(m);
-      if (f == "occupancy") row[1] = std::to_string(after.Value(m));
-      else if (f == "high_water") row[2] = std::to_string(after.Value(m));
-      else if (f == "size") row[3] = std::to_string(after.Value(m));
-      else if (f == "full_events") row[4] = FormatFixed(rate[i], 0);
+      if (f == "packets") row[1] = FormatFixed(rate[i], 0);
+      else if (f == "occupancy") row[2] = std::to_string(after.Value(m));
+      else if (f == "high_water") row[3] = std::to_string(after.Value(m));
+      else if (f == "size") row[4] = std::to_string(after.Value(m));
+      else if (f == "full_events") row[5] = FormatFixed(rate[i], 0);
+      else if (f == "dropped") row[6] = FormatFixed(rate[i], 1);
     }
-    for (const auto& row : rows.rows()) rings.Row({row[0], row[1], row[2], row[3], row[4]});
+    for (const auto& row : rows.rows()) rings.Row({row.begin(), row.end()});
   }
   out += rings.Render("rings");
 

@@ -78,11 +78,12 @@ std::string ReportTable(const Snapshot& s) {
   }
   out += stages.Render("stages");
 
-  TextTable rings({"ring", "chain", "from", "to", "size", "occupancy", "high water", "full events"}, 1);
+  TextTable rings(
+      {"ring", "chain", "from", "to", "pkts", "size", "occupancy", "high water", "full events", "dropped"}, 1);
   for (const json& r : j["rings"]) {
     auto get = [&](const char* k) { return std::to_string(Num(r, k)); };
-    rings.Row({Text(r["ring"]), Text(r["chain"]), Text(r["from_lcore"]), Text(r["to_lcore"]),
-               get("size"), get("occupancy"), get("high_water"), get("full_events")});
+    rings.Row({Text(r["ring"]), Text(r["chain"]), Text(r["from_lcore"]), Text(r["to_lcore"]), get("packets"),
+               get("size"), get("occupancy"), get("high_water"), get("full_events"), get("dropped")});
   }
   out += rings.Render("rings");
 

@@ -49,7 +49,7 @@ bool PollLive(const std::string& instance, const std::function<bool(const LiveRe
               std::chrono::milliseconds limit, LiveReport* last = nullptr,
               std::chrono::microseconds every = std::chrono::milliseconds(2));
 
-/// Counters summed over lcores ("tx_retries", "ring_full_events", ...).
+/// Counters summed over lcores ("tx_retries", "idle_sleeps", ...).
 uint64_t SumLcoreCounter(const nlohmann::json& report, const std::string& counter);
 /// A port's ethdev counter by port name ("rx_nombuf", "tx_packets", ...).
 uint64_t PortCounter(const nlohmann::json& report, const std::string& port, const std::string& field);

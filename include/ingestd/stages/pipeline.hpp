@@ -93,7 +93,7 @@ class Pipeline {
     unsigned from_lcore;
     unsigned to_lcore;
     const rte_ring* ring;
-    const stats::LcoreCounters* producer;  // holds the ring's high-water and full events
+    const stats::RingCounters* counters;  // written by the producing lcore
   };
   std::vector<RingView> Rings() const;
 

@@ -32,7 +32,7 @@ class StatsCollector {
   void AddLcore(unsigned lcore, unsigned chain, config::Stage first, config::Stage last,
                 const LcoreCounters* counters);
   void AddRing(const std::string& name, unsigned chain, unsigned from_lcore, unsigned to_lcore,
-               const rte_ring* ring, const LcoreCounters* producer);
+               const rte_ring* ring, const RingCounters* counters);
   void AddPort(const std::string& name, uint16_t port_id);
   /// `kept_by_devices`: mbufs ports take from the pool and keep past their close
   /// (PortSet::MbufsKeptAfterClose); the leak check discounts them.
@@ -88,7 +88,7 @@ class StatsCollector {
     std::string name;
     unsigned chain, from_lcore, to_lcore;
     const rte_ring* ring;
-    const LcoreCounters* producer;
+    const RingCounters* counters;
     uint64_t size = 0;
     uint64_t occupancy = 0;
   };

@@ -79,6 +79,15 @@ inline constexpr std::string_view kOtherDropDescriptions[kOtherDropCount] = {
 #undef INGESTD_X
 };
 
+/// The counters of one ring between two lcores, written by its producer alone (a
+/// fan-out's rings each have their own: how the flows spread shows in `packets`).
+struct RingCounters {
+  Counter packets;      // enqueued
+  Counter full_events;  // enqueues that found it full
+  Counter dropped;      // packets the drop policy freed because it was full
+  Counter high_water;   // gauge: most packets seen in it
+};
+
 // The counters of one lcore. X(name, "unit", "meaning")
 #define INGESTD_LCORE_COUNTERS(X)                                                     \
   X(rx_pkts, "packets", "frames received from RX queues")                             \
@@ -86,7 +95,6 @@ inline constexpr std::string_view kOtherDropDescriptions[kOtherDropCount] = {
   X(rx_bursts, "bursts", "RX bursts that returned at least one frame")                \
   X(ring_in_pkts, "packets", "packets dequeued from the ring of the previous lcore")  \
   X(ring_out_pkts, "packets", "packets enqueued to the ring of the next lcore")       \
-  X(ring_full_events, "events", "enqueues that found the ring full")                  \
   X(tx_pkts, "packets", "frames the output queues accepted")                          \
   X(tx_bytes, "bytes", "bytes the output queues accepted")                            \
   X(tx_bursts, "bursts", "tx_burst calls")                                            \
@@ -128,7 +136,6 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreCounters {
   INGESTD_LCORE_COUNTERS(INGESTD_X)
 #undef INGESTD_X
   Counter drops[kDropSlots];  // indexed by DropSlot(...)
-  Counter ring_high_water;    // gauge: most packets seen in the ring to the next lcore
   StageCounters stages[config::kStageCount];
 
   // Latency, in TSC ticks (fixed buckets, no allocation).

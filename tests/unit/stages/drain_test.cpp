@@ -176,6 +176,9 @@ class DrainTest : public ::testing::Test {
     ASSERT_TRUE(producer_->done.load());
   }
 
+  /// The hand-off ring's counters, written by the producer.
+  const stats::RingCounters& RingCounters() const { return *producer_->ring_out.CountersOf(hand_off_); }
+
   /// Both segments have exited: nothing left anywhere, every frame accounted for.
   void ExpectConservation() {
     EXPECT_EQ(rte_eal_wait_lcore(g_consumer_lcore), 0);
@@ -185,6 +188,7 @@ class DrainTest : public ::testing::Test {
     EXPECT_EQ(rte_ring_count(hand_off_), 0u) << "the consumer exited with packets in its ring";
     EXPECT_EQ(p.rx_pkts.Load(), offered_);
     EXPECT_EQ(c.ring_in_pkts.Load(), p.ring_out_pkts.Load()) << "every packet enqueued was dequeued";
+    EXPECT_EQ(RingCounters().packets.Load(), p.ring_out_pkts.Load());
     EXPECT_EQ(p.rx_pkts.Load(), c.tx_pkts.Load() + Drops(p) + Drops(c));
     EXPECT_EQ(rte_ring_count(out_tx_), c.tx_pkts.Load());
   }
@@ -212,6 +216,11 @@ TEST_F(DrainTest, DropPolicyConsumerDrainsAFullRingLeftByAFinishedProducer) {
   StopProducerAfterAll();
   ASSERT_EQ(rte_ring_count(hand_off_), 255u);
   EXPECT_EQ(producer_->counters.drops[stats::DropSlot(stats::OtherDrop::kRingFull)].Load(), 745u);
+  const stats::RingCounters& ring = RingCounters();
+  EXPECT_EQ(ring.packets.Load(), 255u);
+  EXPECT_EQ(ring.dropped.Load(), 745u);
+  EXPECT_GT(ring.full_events.Load(), 0u);
+  EXPECT_EQ(ring.high_water.Load(), 255u);
   // The consumer first sees `done` with an empty look-ahead and a full ring.
   LaunchConsumer();
   ExpectConservation();
@@ -243,19 +252,22 @@ TEST_F(DrainTest, BackpressureProducerWaitsForTheConsumerThenBothDrainToZero) {
   // Blocked, not dropping: the ring was seen full (its high water is the producer's own
   // reading; the ring's indices are the producer's to write while it runs).
   const stats::LcoreCounters& p = producer_->counters;
-  const bool blocked = WaitFor([&] { return p.ring_full_events.Load() != 0 && p.ring_high_water.Load() == 63; });
+  const stats::RingCounters& ring = RingCounters();
+  const bool blocked = WaitFor([&] { return ring.full_events.Load() != 0 && ring.high_water.Load() == 63; });
   if (!blocked) {  // run both to the end, so a failure ends instead of leaving an lcore blocked
     LaunchConsumer();
     StopProducerAfterAll();
     rte_eal_wait_lcore(g_consumer_lcore);
   }
-  ASSERT_TRUE(blocked) << "high water " << p.ring_high_water.Load();
+  ASSERT_TRUE(blocked) << "high water " << ring.high_water.Load();
   EXPECT_EQ(Drops(p), 0u);
   LaunchConsumer();
   StopProducerAfterAll();
   ExpectConservation();
   EXPECT_EQ(Drops(producer_->counters), 0u);
   EXPECT_EQ(consumer_->counters.tx_pkts.Load(), 2000u);
+  EXPECT_EQ(ring.dropped.Load(), 0u);
+  EXPECT_EQ(ring.packets.Load(), 2000u);
 }
 
 }  // namespace

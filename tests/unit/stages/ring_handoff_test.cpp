@@ -187,6 +187,9 @@ TEST(RingHandoff, TwoLcoresHandEveryMbufOverInOrderWithItsBytesAndMetadata) {
   EXPECT_EQ(consumer->bad_meta, 0u);
   EXPECT_EQ(consumer->byte_count_errors, 0u);
   EXPECT_EQ(producer_counters.ring_out_pkts.Load(), kPackets);
+  const stats::RingCounters& ring_counters = *producer.CountersOf(ring);
+  EXPECT_EQ(ring_counters.packets.Load(), kPackets);
+  EXPECT_EQ(ring_counters.dropped.Load(), 0u);
   uint64_t dropped = 0;
   for (const auto& d : producer_counters.drops) dropped += d.Load();
   EXPECT_EQ(dropped, 0u) << "backpressure never drops";
@@ -194,8 +197,8 @@ TEST(RingHandoff, TwoLcoresHandEveryMbufOverInOrderWithItsBytesAndMetadata) {
   EXPECT_EQ(rte_mempool_in_use_count(g_pool), 0u) << "mbuf leak";
   std::printf("ring hand-off: %llu packets, %llu ring-full events, ring high water %llu\n",
               static_cast<unsigned long long>(consumer->received),
-              static_cast<unsigned long long>(producer_counters.ring_full_events.Load()),
-              static_cast<unsigned long long>(producer_counters.ring_high_water.Load()));
+              static_cast<unsigned long long>(ring_counters.full_events.Load()),
+              static_cast<unsigned long long>(ring_counters.high_water.Load()));
   rte_ring_free(ring);
 }
 

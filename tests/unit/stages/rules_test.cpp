@@ -251,6 +251,28 @@ TEST_F(RulesTest, BalanceKeepsBothDirectionsTogetherAndSpreadsFlows) {
   }
 }
 
+// One flow hash: a balance rule (hashing its rules' key) picks the port a fan-out
+// (hashing the packet's headers) would pick for the same share, for IPv4 and IPv6.
+TEST_F(RulesTest, TheBalanceHashIsTheFanOutHash) {
+  Compile("  - {match: {proto: udp}, balance: [a, b, c]}\n");
+  std::map<uint16_t, unsigned> per_port;
+  for (unsigned f = 0; f < 600; ++f) {
+    const auto sport = static_cast<uint16_t>(1024 + f);
+    framegen::Ipv6Addr x{0x20, 0x01, 0x0d, 0xb8}, y{0xfd};
+    x[15] = static_cast<uint8_t>(f);
+    y[14] = static_cast<uint8_t>(f >> 3);
+    const Bytes frame = f % 2 ? Udp(("10.1.0." + std::to_string(f % 250)).c_str(), "192.0.2.7", sport, 53)
+                              : FrameBuilder().Ipv6({.src = x, .dst = y}).Udp({.src_port = sport, .dst_port = 53}).Build();
+    std::vector<rte_mbuf*> out = Run({frame});
+    ASSERT_EQ(out.size(), 1u);
+    const uint32_t hash = SymmetricPacketHash(out[0], packet::Meta(out[0]));
+    EXPECT_EQ(packet::Meta(out[0]).out_port, 1 + PickReplica(hash, 3)) << "flow " << f;
+    ++per_port[packet::Meta(out[0]).out_port];
+    rte_pktmbuf_free(out[0]);
+  }
+  EXPECT_EQ(per_port.size(), 3u);
+}
+
 TEST_F(RulesTest, TenThousandRulesCompileAndClassify) {
   // Rule i: destination 10.(i/256).(i%256).0/24, UDP port 1000 + i % 50000.
   std::string yaml;

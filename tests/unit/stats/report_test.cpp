@@ -68,7 +68,9 @@ FakeWriter IngestdCatalogue() {
   f.Gauge("ring", "ring_size", kRing);
   f.Gauge("ring", "ring_occupancy", kRing);
   f.Gauge("ring", "ring_high_water", kRing);
+  f.Counter("ring", "ring_packets", kRing);
   f.Counter("ring", "ring_full_events", kRing, "events");
+  f.Counter("ring", "ring_dropped", kRing);
   for (const char* n : {"rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "imissed", "ierrors", "oerrors", "rx_nombuf"})
     f.Counter("port", n, kPort, std::string(n).ends_with("bytes") ? "bytes" : "packets");
   f.Counter("port_xstats", "xstat", "port=wire,xstat=rx_good_packets");
@@ -107,7 +109,9 @@ void FillRun(FakeWriter& f) {
   f.Set("ring", "ring_size", kRing, 1024);
   f.Set("ring", "ring_occupancy", kRing, 3);
   f.Set("ring", "ring_high_water", kRing, 64);
+  f.Set("ring", "ring_packets", kRing, 997);
   f.Set("ring", "ring_full_events", kRing, 5);
+  f.Set("ring", "ring_dropped", kRing, 3);
   f.Set("port", "rx_packets", kPort, 1000);
   f.Set("port", "tx_packets", kPort, 995);
   f.Set("port", "rx_bytes", kPort, 64'000);
@@ -192,7 +196,7 @@ TEST(ReportJson, FinalStatsSchemaAndDerivedTotals) {
 
   ASSERT_EQ(j["rings"].size(), 1u);
   EXPECT_EQ(j["rings"][0], json({{"ring", "c0_s1"}, {"chain", 0}, {"from_lcore", 1}, {"to_lcore", 2}, {"size", 1024},
-                                 {"occupancy", 3}, {"high_water", 64}, {"full_events", 5}}));
+                                 {"occupancy", 3}, {"high_water", 64}, {"packets", 997}, {"full_events", 5}, {"dropped", 3}}));
 
   // 4 stage_service + ring_wait + e2e, in the writer's order.
   ASSERT_EQ(j["latency"].size(), 6u);
