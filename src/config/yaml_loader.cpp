@@ -45,7 +45,8 @@ const std::vector<std::string> kPortKeys = {"name",    "device",  "args",       
                                             "tx_queues", "rx_desc", "tx_desc",     "mtu",
                                             "promiscuous", "set_src_mac", "set_dst_mac", "encode"};
 const std::vector<std::string> kPipelineKeys = {"burst", "tx_retries", "mempool", "chains"};
-const std::vector<std::string> kMempoolKeys = {"mbufs", "cache", "data_room", "clones"};
+const std::vector<std::string> kMempoolKeys = {"mbufs", "cache", "handler", "data_room", "clones"};
+const std::vector<std::string> kMempoolHandlers = {"default", "stack"};
 const std::vector<std::string> kChainKeys = {"rx", "ring_size", "ring_policy", "segments"};
 const std::vector<std::string> kSegmentKeys = {"lcore", "cpu", "lcores", "cpus", "weights", "stages"};
 const std::vector<std::string> kRouteKeys = {"from", "to"};
@@ -509,6 +510,10 @@ class Loader : ValueReader {
         if (const Field* c = m.Get("cache")) {
           Set(c, pl.mempool.cache, 0, 512);
           out_.cache = c->at;
+        }
+        if (const Field* h = m.Get("handler")) {
+          if (std::optional<size_t> i = Choice(*h, kMempoolHandlers))
+            pl.mempool.handler = *i == 0 ? MempoolHandler::kDefault : MempoolHandler::kStack;
         }
         if (const Field* d = m.Get("data_room")) {
           Set(d, pl.mempool.data_room, 256, 65535);

@@ -2,6 +2,8 @@
 // Packet mempool creation: priv_size is set here and nowhere else.
 #include "ingestd/dataplane/mempools.hpp"
 
+#include <cstring>
+
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -11,6 +13,22 @@
 #include "ingestd/packet/packet_meta.hpp"
 
 namespace ingestd::dataplane {
+
+namespace {
+
+/// DPDK's name for a handler; nullptr lets DPDK choose (rte_mbuf_best_mempool_ops).
+const char* HandlerName(config::MempoolHandler h) noexcept {
+  return h == config::MempoolHandler::kStack ? "stack" : nullptr;
+}
+
+bool OpsMissing(const char* name) noexcept {
+  if (name == nullptr) return false;
+  for (unsigned i = 0; i < rte_mempool_ops_table.num_ops; ++i)
+    if (std::strcmp(rte_mempool_ops_table.ops[i].name, name) == 0) return false;
+  return true;
+}
+
+}  // namespace
 
 uint16_t MempoolSet::PrivSize() noexcept {
   return RTE_ALIGN(sizeof(packet::PktMeta), RTE_MBUF_PRIV_ALIGN);
@@ -39,10 +57,16 @@ Status MempoolSet::Create(const config::MempoolConfig& cfg, const std::vector<in
     if (s >= kMaxSockets) return Status::Error(EINVAL, fmt::format("socket {} out of range", s));
     if (by_socket_[s] != nullptr) continue;
     const std::string name = fmt::format("{}_s{}", name_prefix, s).substr(0, RTE_MEMPOOL_NAMESIZE - 1);
-    rte_mempool* pool = rte_pktmbuf_pool_create(name.c_str(), cfg.mbufs, cfg.cache, PrivSize(),
-                                                cfg.data_room, static_cast<int>(s));
+    const char* handler = HandlerName(cfg.handler);
+    rte_mempool* pool = rte_pktmbuf_pool_create_by_ops(name.c_str(), cfg.mbufs, cfg.cache, PrivSize(),
+                                                       cfg.data_room, static_cast<int>(s), handler);
     if (pool == nullptr) {
       const int err = rte_errno;
+      if (OpsMissing(handler))
+        return Status::Error(EINVAL, fmt::format("cannot create mempool {}: no mempool handler \"{}\" in this DPDK "
+                                                 "(its driver, librte_mempool_{}, is not loaded); set "
+                                                 "pipeline.mempool.handler: ring",
+                                                 name, handler, handler));
       return Status::Error(
           err, fmt::format("cannot create mempool {} ({} mbufs of {} B on socket {}): {}; "
                            "lower pipeline.mempool.mbufs or raise eal.memory_mb",

@@ -191,7 +191,9 @@ Status StatsCollector::Start(const std::string& instance, uint64_t period_ns, in
   }
   for (PortSource& p : ports_) RegisterPort(p);
   for (PoolSource& p : pools_) {
-    const std::string labels = fmt::format("mempool={},socket={}", p.name, p.socket);
+    // The handler the pool really has (DPDK's name), not what the config asked for.
+    const std::string labels = fmt::format("mempool={},socket={},handler={}", p.name, p.socket,
+                                           rte_mempool_get_ops(p.pool->ops_index)->name);
     r.Add(MetricKind::kGauge, "mempool", "mbufs_in_use", labels, "mbufs", "mbufs out of the pool", &p.in_use);
     r.Add(MetricKind::kGauge, "mempool", "mbufs_total", labels, "mbufs", "mbufs in the pool", &p.total);
     r.Add(MetricKind::kGauge, "mempool", "mbufs_kept_by_devices", labels, "mbufs",

@@ -36,6 +36,7 @@ json ReportJson(const Snapshot& s, const RunTotals& t) {
   KeyedRows<LcoreRow> lcores;
   KeyedRows<json> stages;
   KeyedRows<json> rings;
+  KeyedRows<json> mempools;
   json latency = json::array();
   json alloc_histograms = json::array();
   json rules_json = json::array();
@@ -112,6 +113,13 @@ json ReportJson(const Snapshot& s, const RunTotals& t) {
              {"stage", m.Label("stage")}};
       }
       SetField(r, FieldName(m), v);
+    } else if (m.group == "mempool") {
+      json& r = mempools.At(std::string(m.Label("mempool")));
+      if (r.is_null()) {
+        r = {{"name", m.Label("mempool")}, {"socket", LabelValueJson(m.Label("socket"))},
+             {"handler", m.Label("handler")}};
+      }
+      SetField(r, FieldName(m), v);
     } else if (m.group == "ring") {
       json& r = rings.At(std::string(m.Label("ring")));
       if (r.is_null()) {
@@ -138,6 +146,8 @@ json ReportJson(const Snapshot& s, const RunTotals& t) {
   }
   json rings_json = json::array();
   for (json& r : rings.rows()) rings_json.push_back(std::move(r));
+  json mempools_json = json::array();
+  for (json& r : mempools.rows()) mempools_json.push_back(std::move(r));
 
   const double period_ms = static_cast<double>(s.period_ns) / 1e6;
   json period = s.period_ns % 1'000'000 == 0 ? json(s.period_ns / 1'000'000) : json(period_ms);
@@ -153,6 +163,7 @@ json ReportJson(const Snapshot& s, const RunTotals& t) {
       {"lcores", lcores_json},
       {"stages", stages_json},
       {"rings", rings_json},
+      {"mempools", mempools_json},
       {"rules", rules_json},
       {"rule_reloads", reloads_json},
       {"flow_export", flow_export_json},

@@ -87,19 +87,20 @@ std::string ReportTable(const Snapshot& s) {
   }
   out += rings.Render("rings");
 
-  TextTable pools({"mempool", "socket", "in use", "total", "kept by devices"}, 2);
+  TextTable pools({"mempool", "socket", "handler", "in use", "total", "kept by devices"}, 3);
   {
-    KeyedRows<std::array<std::string, 5>> rows;
+    KeyedRows<std::array<std::string, 6>> rows;
     for (const Metric& m : s.metrics) {
       if (m.group != "mempool" || !IsScalar(m)) continue;
       auto& r = rows.At(std::string(m.Label("mempool")));
       r[0] = m.Label("mempool");
       r[1] = m.Label("socket");
-      if (m.name == "mbufs_in_use") r[2] = std::to_string(s.Value(m));
-      if (m.name == "mbufs_total") r[3] = std::to_string(s.Value(m));
-      if (m.name == "mbufs_kept_by_devices") r[4] = std::to_string(s.Value(m));
+      r[2] = m.Label("handler");
+      if (m.name == "mbufs_in_use") r[3] = std::to_string(s.Value(m));
+      if (m.name == "mbufs_total") r[4] = std::to_string(s.Value(m));
+      if (m.name == "mbufs_kept_by_devices") r[5] = std::to_string(s.Value(m));
     }
-    for (const auto& r : rows.rows()) pools.Row({r[0], r[1], r[2], r[3], r[4]});
+    for (const auto& r : rows.rows()) pools.Row({r.begin(), r.end()});
   }
   out += pools.Render("mempools");
 

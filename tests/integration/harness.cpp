@@ -189,7 +189,7 @@ std::string Scenario::Yaml() const {
   out.Queues(0, fanout ? 2 : 1);
   for (const auto& [key, value] : out_port_fields) out.Field(key, value);
   // One stage per lcore: four rings of 1024 on top of the descriptors.
-  c.Burst(32).Mempool(layout == Layout::kStagePerLcore ? 16383 : 8191);
+  c.Burst(32).Mempool(layout == Layout::kStagePerLcore ? 16383 : 8191, 256, mempool_handler);
   c.Chain({"in"}).RingSize(1024).RingPolicy(ring_policy).Segments(layout);
   return c.Route("in", "out").Raw(extra_yaml).Yaml();
 }

@@ -107,6 +107,7 @@ struct Scenario {
   Layout layout = Layout::kRunToCompletion;
   bool infinite_rx = false;
   std::string ring_policy = "drop";
+  std::string mempool_handler;      // pipeline.mempool.handler; empty: the default
   YamlFields out_port_fields;       // more keys of the out port (e.g. set_dst_mac)
   bool null_output = false;         // out is net_null (counts and frees) instead of a capture
   std::string extra_yaml;           // top-level YAML appended (e.g. a stats section)

@@ -50,10 +50,17 @@ TEST(Pipeline, ForwardsEveryFrameByteForByte) {
       << o.run.err;
 }
 
+/// The handler of the run's one packet pool, as DPDK reports it.
+std::string PoolHandler(const nlohmann::json& stats) {
+  const auto& pools = stats.at("mempools");
+  EXPECT_EQ(pools.size(), 1u);
+  return pools.empty() ? "" : pools[0].at("handler").get<std::string>();
+}
+
 /// Runs the mixed capture of `seed` through run to completion and through
-/// `layout` (lossless rings), checks both outputs and drops are identical, and
-/// returns the layout's final stats.
-nlohmann::json ExpectSameOutputAsRunToCompletion(Layout layout, uint64_t seed) {
+/// `layout` (lossless rings; its pool with `handler`), checks both outputs and
+/// drops are identical, and returns the layout's final stats.
+nlohmann::json ExpectSameOutputAsRunToCompletion(Layout layout, uint64_t seed, const std::string& handler = "") {
   TempDir dir;
   std::vector<Bytes> frames;
   for (auto& f : framegen::MixedTraffic(seed, 3000)) frames.push_back(std::move(f.bytes));
@@ -63,6 +70,7 @@ nlohmann::json ExpectSameOutputAsRunToCompletion(Layout layout, uint64_t seed) {
   other.prefix = UniquePrefix(CurrentTestName() + "-split");
   other.layout = layout;
   other.ring_policy = "backpressure";  // lossless hand-off, so both outputs must match exactly
+  other.mempool_handler = handler;
 
   const Outcome a = RunScenario(rtc, frames, dir);
   EXPECT_EQ(a.run.exit_code, 0) << a.run.out << a.run.err;
@@ -87,8 +95,10 @@ nlohmann::json ExpectSameOutputAsRunToCompletion(Layout layout, uint64_t seed) {
 }
 
 TEST(Pipeline, PipelineLayoutMatchesRunToCompletion) {
-  const nlohmann::json stats = ExpectSameOutputAsRunToCompletion(Layout::kPipeline, 3);
+  // The split side's pool is a stack (LIFO): the handler changes which buffers come back, never what leaves.
+  const nlohmann::json stats = ExpectSameOutputAsRunToCompletion(Layout::kPipeline, 3, "stack");
   ASSERT_FALSE(stats.is_null());
+  EXPECT_EQ(PoolHandler(stats), "stack");
   const auto& lcores = stats.at("lcores");
   ASSERT_EQ(lcores.size(), 2u);
   EXPECT_EQ(lcores[0].at("stages"), "rx..parse");
@@ -103,6 +113,7 @@ TEST(Pipeline, FiveLcoresOnTwoCpusMakeProgressAndMatchRunToCompletion) {
   ASSERT_FALSE(stats.is_null());
   EXPECT_EQ(stats.at("lcores").size(), 5u);
   EXPECT_EQ(stats.at("rings").size(), 4u);
+  EXPECT_EQ(PoolHandler(stats), "ring_mp_mc") << "DPDK's default handler";
 }
 
 TEST(Pipeline, MalformedFramesAreCountedByReason) {

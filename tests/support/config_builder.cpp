@@ -157,8 +157,8 @@ ConfigBuilder& ConfigBuilder::Burst(unsigned burst) {
   return *this;
 }
 
-ConfigBuilder& ConfigBuilder::Mempool(unsigned mbufs, unsigned cache) {
-  mempool_.emplace(mbufs, cache);
+ConfigBuilder& ConfigBuilder::Mempool(unsigned mbufs, unsigned cache, std::string handler) {
+  mempool_ = MempoolYaml{mbufs, cache, std::move(handler)};
   return *this;
 }
 
@@ -187,7 +187,10 @@ std::string ConfigBuilder::Yaml() const {
   for (const PortYaml& p : ports_) p.Emit(out);
   out += "pipeline:\n";
   if (burst_) out += fmt::format("  burst: {}\n", *burst_);
-  if (mempool_) out += fmt::format("  mempool: {{mbufs: {}, cache: {}}}\n", mempool_->first, mempool_->second);
+  if (mempool_) {
+    const std::string handler = mempool_->handler.empty() ? "" : ", handler: " + mempool_->handler;
+    out += fmt::format("  mempool: {{mbufs: {}, cache: {}{}}}\n", mempool_->mbufs, mempool_->cache, handler);
+  }
   out += "  chains:\n";
   for (const ChainYaml& c : chains_) c.Emit(out);
   out += "routes:\n";

@@ -100,7 +100,8 @@ class ConfigBuilder {
   PortYaml& Port(PortYaml port);
   size_t PortCount() const { return ports_.size(); }
   ConfigBuilder& Burst(unsigned burst);
-  ConfigBuilder& Mempool(unsigned mbufs, unsigned cache = 256);
+  /// `handler` empty: the key left out (the default handler).
+  ConfigBuilder& Mempool(unsigned mbufs, unsigned cache = 256, std::string handler = "");
   /// `rx`: port names, or "\"port:queue\"" (quoted: a colon in a flow list).
   ChainYaml& Chain(std::vector<std::string> rx);
   ConfigBuilder& Route(std::string from, std::string to);
@@ -116,7 +117,11 @@ class ConfigBuilder {
   YamlFields eal_;
   std::deque<PortYaml> ports_;
   std::optional<unsigned> burst_;
-  std::optional<std::pair<unsigned, unsigned>> mempool_;
+  struct MempoolYaml {
+    unsigned mbufs, cache;
+    std::string handler;
+  };
+  std::optional<MempoolYaml> mempool_;
   std::deque<ChainYaml> chains_;
   std::vector<std::pair<std::string, std::string>> routes_;
   std::string sections_;

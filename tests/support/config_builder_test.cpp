@@ -85,13 +85,14 @@ TEST(ConfigBuilder, FieldsArgsAndSectionsReachTheLoader) {
   b.Eal("memory_mb", "128");
   b.Port("in", "net_null0").RxQueues(1);
   b.Port("out", "net_null1").RxQueues(0).Field("set_dst_mac", "02:aa:bb:cc:dd:ee");
-  b.Burst(16).Mempool(4095, 128).Chain({"in"}).RingSize(512).RingPolicy("backpressure").Segment(1, 1);
+  b.Burst(16).Mempool(4095, 128, "stack").Chain({"in"}).RingSize(512).RingPolicy("backpressure").Segment(1, 1);
   b.Route("in", "out").Section("stats", "{period_ms: 10}");
   const config::RuntimeConfig c = Load(b);
   EXPECT_EQ(c.eal.memory_mb, 128u);
   EXPECT_EQ(c.pipeline.burst, 16u);
   EXPECT_EQ(c.pipeline.mempool.mbufs, 4095u);
   EXPECT_EQ(c.pipeline.mempool.cache, 128u);
+  EXPECT_EQ(c.pipeline.mempool.handler, config::MempoolHandler::kStack);
   EXPECT_EQ(c.pipeline.chains.at(0).ring_size, 512u);
   EXPECT_EQ(c.pipeline.chains.at(0).ring_policy, config::RingPolicy::kBackpressure);
   EXPECT_EQ(c.stats.period_ms, 10u);

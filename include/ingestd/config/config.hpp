@@ -187,9 +187,16 @@ struct ChainConfig {
   bool OwnsLcore(size_t s) const noexcept { return s == 0 || !segments[s].SharesLcoreWith(segments[s - 1]); }
 };
 
+/// Where a pool keeps the mbufs no lcore cache holds. kDefault is DPDK's choice
+/// (ring_mp_mc, a FIFO: it hands out the mbuf freed longest ago, unless the platform
+/// has a hardware pool); kStack (LIFO) hands out the one freed last, so a pipeline's
+/// RX lcore reuses buffers whose bytes are still in its caches.
+enum class MempoolHandler : uint8_t { kDefault, kStack };
+
 struct MempoolConfig {
   uint32_t mbufs = 8191;      // per NUMA socket; best as 2^n - 1
   uint32_t cache = 256;       // per-lcore cache, <= RTE_MEMPOOL_CACHE_MAX_SIZE
+  MempoolHandler handler = MempoolHandler::kDefault;
   uint16_t data_room = 2176;  // RTE_MBUF_DEFAULT_BUF_SIZE: 2048 + headroom
   uint32_t clones = 4095;     // indirect mbufs for mirror copies (made only when a rule mirrors)
   Mark mark;

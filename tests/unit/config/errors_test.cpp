@@ -245,6 +245,7 @@ ports:
   - name: wire
     device: net_pcap0
 pipeline:
+  mempool: {handler: stak}
   chains:
     - rx: [wire]
       ring_policy: dorp
@@ -257,10 +258,12 @@ routes:
 )");
   EXPECT_TRUE(HasError(errors, 2, 14, "hugepages must be one of auto, require, off, got 'maybe'"));
   EXPECT_TRUE(HasError(errors, 3, 14, "log_level must be one of emerg, alert, crit, error"));
-  EXPECT_TRUE(HasError(errors, 10, 20, "ring_policy must be one of drop, backpressure, got 'dorp'"));
+  EXPECT_TRUE(HasError(errors, 8, 22, "handler must be one of default, stack, got 'stak'"));
+  EXPECT_TRUE(HasError(errors, 11, 20, "ring_policy must be one of drop, backpressure, got 'dorp'"));
   EXPECT_EQ(testing::HintFor(errors, "log_level"), "did you mean 'warning'?");
+  EXPECT_EQ(testing::HintFor(errors, "handler"), "did you mean 'stack'?");
   EXPECT_EQ(testing::HintFor(errors, "ring_policy"), "did you mean 'drop'?");
-  EXPECT_EQ(errors.size(), 3u) << testing::Dump(errors);
+  EXPECT_EQ(errors.size(), 4u) << testing::Dump(errors);
 }
 
 TEST(ErrorsTest, DuplicateKeyInOneMapping) {

@@ -36,7 +36,7 @@ constexpr const char* kL1 = "lcore=1,chain=0,stages=rx..parse";
 constexpr const char* kL2 = "lcore=2,chain=0,stages=route..tx";
 constexpr const char* kRing = "ring=c0_s1,chain=0,from_lcore=1,to_lcore=2";
 constexpr const char* kPort = "port=wire";
-constexpr const char* kPool = "mempool=ingestd_pkt_s0,socket=0";
+constexpr const char* kPool = "mempool=ingestd_pkt_s0,socket=0,handler=ring_mp_mc";
 
 std::string DropLabels(unsigned lcore, unsigned slot) {
   return fmt::format("lcore={},chain=0,reason={}", lcore, DropSlotName(slot));
@@ -197,6 +197,9 @@ TEST(ReportJson, FinalStatsSchemaAndDerivedTotals) {
   ASSERT_EQ(j["rings"].size(), 1u);
   EXPECT_EQ(j["rings"][0], json({{"ring", "c0_s1"}, {"chain", 0}, {"from_lcore", 1}, {"to_lcore", 2}, {"size", 1024},
                                  {"occupancy", 3}, {"high_water", 64}, {"packets", 997}, {"full_events", 5}, {"dropped", 3}}));
+  ASSERT_EQ(j["mempools"].size(), 1u);
+  EXPECT_EQ(j["mempools"][0], json({{"name", "ingestd_pkt_s0"}, {"socket", 0}, {"handler", "ring_mp_mc"},
+                                    {"mbufs_in_use", 0}, {"mbufs_total", 8191}}));
 
   // 4 stage_service + ring_wait + e2e, in the writer's order.
   ASSERT_EQ(j["latency"].size(), 6u);
@@ -750,7 +753,7 @@ TEST(ReportTable, ShowsEverySectionAndTheState) {
   FillRun(f);
   const std::string running = ReportTable(Publish(f, instance));
   for (const char* s : {"instance", "running", "ports", "wire", "lcores", "rx..parse", "stages", "cycles/pkt", "45.0",
-                        "rings", "c0_s1", "mempools", "ingestd_pkt_s0", "8191", "drops by reason",
+                        "rings", "c0_s1", "mempools", "ingestd_pkt_s0", "ring_mp_mc", "8191", "drops by reason",
                         "malformed:truncated_vlan", "latency", "p99 µs", "allocation per packet", "heap bytes 1.3"})
     EXPECT_NE(running.find(s), std::string::npos) << s << "\n" << running;
   EXPECT_EQ(running.find("tx_full"), std::string::npos) << "zero drop reasons are not listed";
