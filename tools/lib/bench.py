@@ -42,6 +42,7 @@ class Binaries:
         self.owned = os.path.join(build, "tests/bench/ingest-owned-baseline")
         self.gen = os.path.join(build, "tools/ingest-gen/ingest-gen")
         self.ingest_stats = os.path.join(build, "tools/ingest-stats/ingest-stats")
+        self.line_transfer = os.path.join(build, "tests/bench/line_transfer")
 
 
 SIZES = [64, 512, 1500]
@@ -70,9 +71,18 @@ SMOKE_FLOW_TABLES = [("flows", v) for v in ("flowtable-off", "flowtable-on", "fl
                                             "flowtable-rules-huge", "flowtable-on-huge-fanout",
                                             "flowtable-rules-huge-fanout")]
 RULES_WITH_FLOWS = 10000
-SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "ingestd-fanout", "testpmd-io", "testpmd-5tswap", "owned-copy",
-                 "owned-copy-2t"]
-QUICK_SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "ingestd-fanout", "testpmd-5tswap", "owned-copy"]
+# ingestd-pipeline-stack: the pipeline with its packet pool a stack (pipeline.mempool.handler).
+SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "ingestd-pipeline-stack", "ingestd-fanout", "testpmd-io",
+                 "testpmd-5tswap", "owned-copy", "owned-copy-2t"]
+QUICK_SIZE_VARIANTS = ["ingestd-rtc", "ingestd-pipeline", "ingestd-pipeline-stack", "ingestd-fanout", "testpmd-5tswap",
+                       "owned-copy"]
+
+
+def uses_both_cpus(variant):
+    """Variants that hand packets (or objects) between the two CPUs: their speed depends on where
+    the host placed the vCPUs, so their runs record the line transfer cost."""
+    return variant in ("ingestd-pipeline", "ingestd-pipeline-stack", "ingestd-fanout", "owned-copy-2t", "queues-2") \
+        or variant.endswith("-fanout")
 
 
 class Bench:
@@ -92,14 +102,26 @@ class Bench:
         return self.inputs[name]
 
     def run(self, variant, pcap, frames):
+        """One run of `variant` on `pcap`; a run on both CPUs carries the line transfer cost measured
+        before and after it (line_transfer_before/after)."""
+        if not uses_both_cpus(variant):
+            return self._run(variant, pcap, frames)
+        before = bench_runs.line_transfer(self.bin.line_transfer)
+        r = self._run(variant, pcap, frames)
+        return {**r, "line_transfer_before": before,
+                "line_transfer_after": bench_runs.line_transfer(self.bin.line_transfer)}
+
+    def _run(self, variant, pcap, frames):
         """One run of `variant` on `pcap`; the same CPU 1 forwards in every single-core variant."""
         stats = os.path.join(self.work, "stats.json")
         if not variant.removesuffix("-fanout").endswith("-huge"):
             self.hugepages.release()  # held only across the runs that use them
         if variant.startswith("ingestd") or variant in ("measured", "unmeasured"):
-            layout = {"ingestd-pipeline": "pipeline", "ingestd-fanout": "fanout"}.get(variant, "rtc")
+            layout = {"ingestd-pipeline": "pipeline", "ingestd-pipeline-stack": "pipeline",
+                      "ingestd-fanout": "fanout"}.get(variant, "rtc")
             config = os.path.join(self.work, f"{layout}.yaml")
-            bench_runs.write_ingestd_config(config, layout, pcap, frames, self.prefix)
+            bench_runs.write_ingestd_config(config, layout, pcap, frames, self.prefix,
+                                            handler="stack" if variant.endswith("-stack") else "default")
             return self._ingestd(self.bin.unmeasured if variant == "unmeasured" else self.bin.ingestd, config, stats)
         if variant.startswith("rules-"):
             config = os.path.join(self.work, f"{variant}.yaml")

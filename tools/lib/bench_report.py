@@ -8,7 +8,7 @@ import statistics
 WIRE_OVERHEAD = 20
 IMIX = [(64, 7), (576, 4), (1500, 1)]  # the simple IMIX: frame sizes (FCS included) and their weights
 LINE_RATES_GBPS = [10, 25, 100]
-VARIANT_ORDER = ["ingestd-rtc", "ingestd-pipeline", "ingestd-fanout", "testpmd-io", "testpmd-5tswap", "owned-copy", "owned-copy-2t",
+VARIANT_ORDER = ["ingestd-rtc", "ingestd-pipeline", "ingestd-pipeline-stack", "ingestd-fanout", "testpmd-io", "testpmd-5tswap", "owned-copy", "owned-copy-2t",
                  "measured", "unmeasured", "ingestd-memif"]
 
 
@@ -72,6 +72,7 @@ def table_ratios(summary):
     sizes = sorted({k[2] for k in summary if k[0] == "sizes"})
     rows = [("ingestd-rtc", v) for v in _variants(summary, "sizes") if not v.startswith("ingestd")]
     rows.append(("ingestd-pipeline", "ingestd-rtc"))
+    rows.append(("ingestd-pipeline-stack", "ingestd-rtc"))
     rows.append(("ingestd-fanout", "ingestd-rtc"))
     lines = ["| throughput ratio (medians) | " + " | ".join(f"{s} B" for s in sizes) + " |",
              "|---|" + "---|" * len(sizes)]
@@ -81,6 +82,64 @@ def table_ratios(summary):
             a, b = summary.get(("sizes", "udp", size, a_name)), summary.get(("sizes", "udp", size, b_name))
             cells.append(f"{a['mpps'] / b['mpps']:.2f}×" if a and b else "—")
         lines.append(f"| {a_name} ÷ {b_name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+# A line moving between the vCPUs in fewer TSC cycles than this: they share a core complex
+# (measured here: 64-85 when they do, 400-450 when they do not).
+NEAR_LINE_TRANSFER = 200
+
+
+def reference_variant(variant):
+    """The one-CPU variant a two-CPU variant is compared with, in the same round."""
+    if variant.startswith("ingestd-"):
+        return "ingestd-rtc"
+    if variant == "owned-copy-2t":
+        return "owned-copy"
+    if variant == "queues-2":
+        return "queues-1"
+    return variant.removesuffix("-fanout")
+
+
+def placement(row):
+    """near / far / moved: where the vCPUs were during the run, from its line transfer cost."""
+    before, after = row.get("line_transfer_before"), row.get("line_transfer_after")
+    if before is None or after is None:
+        return None
+    near = [c < NEAR_LINE_TRANSFER for c in (before, after)]
+    return "near" if all(near) else "far" if not any(near) else "moved"
+
+
+def placement_ratios(rows):
+    """{(case, mix, size, variant): {placement: [ratio to its reference in the same round, ...]}}."""
+    by_round = {(r["case"], r["mix"], r["size"], r["variant"], r["run"]): r for r in rows}
+    out = {}
+    for r in rows:
+        where = placement(r)
+        ref = by_round.get((r["case"], r["mix"], r["size"], reference_variant(r["variant"]), r["run"]))
+        if where and ref and ref["mpps"]:
+            out.setdefault((r["case"], r["mix"], r["size"], r["variant"]), {}).setdefault(where, []).append(
+                r["mpps"] / ref["mpps"])
+    return out
+
+
+def table_placement(rows):
+    """Two-CPU variants over their one-CPU reference, by where the host had put the vCPUs."""
+    ratios = placement_ratios(rows)
+    lines = ["| case | input | frame | variant | ÷ | vCPUs near (< 200 cycles a line): median (runs) | "
+             "far: median (runs) | moved during the run |", "|---|---|---|---|---|---|---|---|"]
+    for key in sorted(ratios, key=lambda k: (k[0], k[1], k[2], k[3])):
+        case, mix, size, variant = key
+        cells = []
+        for where in ("near", "far", "moved"):
+            got = ratios[key].get(where, [])
+            cells.append(f"{statistics.median(got):.2f}× ({len(got)})" if got else "—")
+        lines.append(f"| {case} | {mix} | {size} B | {variant} | {reference_variant(variant)} | " + " | ".join(cells) + " |")
+    line_costs = sorted(c for r in rows for c in (r.get("line_transfer_before"), r.get("line_transfer_after"))
+                        if c is not None)
+    if line_costs:
+        lines += ["", f"Line transfer cost seen in these runs: {line_costs[0]}–{line_costs[-1]} TSC cycles "
+                  f"(median {statistics.median(line_costs):.0f}); `build/tests/bench/line_transfer 0 1` measures it."]
     return lines
 
 
@@ -173,7 +232,7 @@ def table_memif(summary):
     return lines
 
 
-def targets(summary):
+def targets(summary, rows=()):
     """The issue's targets, each with its measured value: met or missed, never asserted."""
     out = []
 
@@ -189,23 +248,32 @@ def targets(summary):
         out.append(f"- Run to completion vs testpmd 5tswap, 64 B: {r:.2f}× (target ≥ 1.2×): {verdict(r >= 1.2)}")
     # The pipeline's targets: at least 0.95x run to completion at 64 B, 1.1x at 1500 B.
     pipeline_target = {64: 0.95, 1500: 1.1}
+    by_placement = placement_ratios(rows)
+
+    def where(key):
+        found = by_placement.get(key, {})
+        return "".join(f"; vCPUs {w}: {statistics.median(found[w]):.2f}× ({len(found[w])} runs)"
+                       for w in ("near", "far") if found.get(w))
+
     for size in sorted({k[2] for k in summary if k[0] == "sizes"}):
-        p, r = get(size, "ingestd-pipeline"), get(size, "ingestd-rtc")
-        if p and r:
-            ratio = p["mpps"] / r["mpps"]
-            handoff = p["cycles_per_packet"] - r["cycles_per_packet"]
-            want = pipeline_target.get(size)
-            goal = f"(target ≥ {want}×): {verdict(ratio >= want)}" if want else "(no target at this size)"
-            out.append(f"- Pipeline (2 worker lcores) vs run to completion, {size} B: {ratio:.2f}× {goal}; "
-                       f"hand-off costs {handoff:+.0f} cycles/pkt over both lcores "
-                       f"({p['cycles_per_packet']:.0f} vs {r['cycles_per_packet']:.0f})")
+        for variant, name in (("ingestd-pipeline", "Pipeline"), ("ingestd-pipeline-stack", "Pipeline, stack pool")):
+            p, r = get(size, variant), get(size, "ingestd-rtc")
+            if p and r:
+                ratio = p["mpps"] / r["mpps"]
+                handoff = p["cycles_per_packet"] - r["cycles_per_packet"]
+                want = pipeline_target.get(size)
+                goal = f"(target ≥ {want}×): {verdict(ratio >= want)}" if want else "(no target at this size)"
+                out.append(f"- {name} (2 worker lcores) vs run to completion, {size} B: {ratio:.2f}× {goal}"
+                           f"{where(('sizes', 'udp', size, variant))}; "
+                           f"hand-off costs {handoff:+.0f} cycles/pkt over both lcores "
+                           f"({p['cycles_per_packet']:.0f} vs {r['cycles_per_packet']:.0f})")
     for mix, variant, what in (("flows1m", "flowtable-on-huge", "1 M flows"),
                                ("flows262k", "flowtable-rules-huge", "262,144 flows + 10,000 rules")):
         one, fan = summary.get(("flows", mix, 64, variant)), summary.get(("flows", mix, 64, variant + "-fanout"))
         if one and fan:
             r = fan["mpps"] / one["mpps"]
             out.append(f"- Heavy process stage ({what}, hugepages), fan-out over 2 lcores vs run to completion on 1: "
-                       f"{r:.2f}× (target ≥ 1.6×): {verdict(r >= 1.6)}")
+                       f"{r:.2f}× (target ≥ 1.6×): {verdict(r >= 1.6)}{where(('flows', mix, 64, variant + '-fanout'))}")
     for mix, variant, what, limit in (("flows1m", "flowtable-on-huge", "1 M flows, hugepages", 400),
                                       ("flows262k", "flowtable-on", "262,144 flows", 120)):
         s = summary.get(("flows", mix, 64, variant))
@@ -369,6 +437,12 @@ def write(rows, out, command, args, tsc_hz, failures=(), skipped=()):
              "Figures are medians; throughput counts every packet handled (forwarded or counted as dropped)."]
     if any(k[0] == "sizes" for k in summary):
         parts += ["## Frame size", "\n".join(table_sizes(summary)), "## Ratios", "\n".join(table_ratios(summary))]
+    if any(placement(r) for r in rows):
+        parts += ["## Two CPUs: by where the vCPUs were",
+                  "A VM's two vCPUs may share a core complex (a cache line moves between them in tens of cycles) "
+                  "or not (hundreds), and the host moves them. Each run on both CPUs measured the line transfer "
+                  "cost before and after; its throughput over its one-CPU reference of the same round:",
+                  "\n".join(table_placement(rows))]
     if any(k[0] == "mixes" for k in summary):
         parts += ["## Traffic mixes (64 B UDP; the demo mix is 60–1514 B)", "\n".join(table_mixes(summary))]
     if any(k[0] == "queues" for k in summary):
@@ -396,7 +470,7 @@ def write(rows, out, command, args, tsc_hz, failures=(), skipped=()):
     if skipped:
         parts += ["## Skipped runs", "\n".join(f"- {case} {mix} {size} B {variant}: {why}"
                                               for _, case, mix, size, variant, why in skipped)]
-    found = targets(summary)
+    found = targets(summary, rows)
     if found:
         parts += ["## Targets", "\n".join(found)]
     proj = projections(summary, tsc_hz)

@@ -47,7 +47,7 @@ ports:
   - {{name: in, device: net_pcap0, args: {{rx_pcap: {pcap}, infinite_rx: 1}}}}
   - {{name: out, device: net_null1, rx_queues: 0, tx_queues: {tx_queues}, set_src_mac: "02:00:00:00:00:01", set_dst_mac: "02:00:00:00:00:02"}}
 pipeline:
-  mempool: {{mbufs: {mbufs}}}
+  mempool: {{mbufs: {mbufs}, handler: {handler}}}
   chains:
     - rx: [in]
       ring_policy: backpressure   # a benchmark measures throughput, not ring drops
@@ -91,13 +91,15 @@ def pool_mbufs(frames):
     return max(8191, frames + 8191)
 
 
-def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rules=0, flows=0, hugepages=False):
-    """`hugepages`: require them (the run fails without) or run with --no-huge, never guessed."""
+def write_ingestd_config(path, layout, pcap, frames, prefix, ring_size=1024, rules=0, flows=0, hugepages=False,
+                         handler="default"):
+    """`hugepages`: require them (the run fails without) or run with --no-huge, never guessed.
+    `handler`: the packet pool's (pipeline.mempool.handler)."""
     mbufs = pool_mbufs(frames)
     segments = "\n".join(segment_yaml(*seg) for seg in LAYOUTS[layout])
     tables = transmitting_lcores(layout)  # a flow table per process lcore, each sized for every flow
     with open(path, "w") as f:
-        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs,
+        f.write(CONFIG.format(prefix=prefix, pcap=pcap, mbufs=mbufs, handler=handler,
                               memory_mb=ingestd_memory_mb(frames, flows * tables), segments=segments,
                               ring_size=ring_size, tx_queues=tables, hugepages="require" if hugepages else "off"))
         f.write(rules_yaml(rules))
@@ -206,6 +208,18 @@ def _percentiles(entries, metric):
         return {}
     best = max(hits, key=lambda e: e["count"])
     return {"p50_ns": best["p50_ns"], "p99_ns": best["p99_ns"], "p999_ns": best["p999_ns"]}
+
+
+def line_transfer(binary):
+    """TSC cycles one cache line takes to move between CPUs 0 and 1 now (tests/bench/line_transfer).
+    A VM's two vCPUs may sit on one core complex (tens of cycles) or on two (hundreds), and the
+    host may move them between runs: every layout that hands packets between the CPUs pays
+    this per line, so each such run records it before and after."""
+    run = subprocess.run([binary, "0", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    m = re.search(r"([0-9]+) per line transfer", run.stdout)
+    if run.returncode != 0 or not m:
+        raise RuntimeError(f"{binary}: {run.stderr.strip() or run.stdout.strip()}")
+    return int(m.group(1))
 
 
 def ingestd(binary, config, seconds, stats_path):
