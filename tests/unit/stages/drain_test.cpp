@@ -141,6 +141,7 @@ class DrainTest : public ::testing::Test {
       const bool malformed = malformed_every != 0 && i % malformed_every == 0;
       const auto len = static_cast<uint16_t>(malformed ? 10 : bytes[i].size());  // 10: no whole Ethernet header
       std::memcpy(rte_pktmbuf_append(m, len), bytes[i].data(), len);
+      std::memset(&packet::Meta(m), 0xff, sizeof(packet::PktMeta));  // what RX writes must be written again
       ASSERT_EQ(rte_ring_enqueue(in_rx_, m), 0);
     }
     offered_ = frames;
@@ -159,6 +160,7 @@ class DrainTest : public ::testing::Test {
     consumer_ = std::make_unique<SegmentPlan>();
     consumer_->first = Stage::kParse;
     consumer_->run = SegmentEntry(Stage::kParse, Stage::kTx);
+    consumer_->timing_mask = 0;  // every burst timed: latency from every packet's RX stamp
     consumer_->ring_in.Configure(hand_off_, 32, &producer_->done);
     consumer_->process.Configure(routes_.get(), nullptr);
     consumer_->encode.Configure(encode_.get());
@@ -212,8 +214,29 @@ TEST_F(DrainTest, DropPolicyConsumerDrainsAFullRingLeftByAFinishedProducer) {
   // 1000 frames into a 255-packet ring nobody reads: 255 kept, 745 dropped as ring_full.
   Offer(1000);
   Build(config::RingPolicy::kDrop, 256);
+  // The packets the ring refused are captured with the RX fields the producer wrote.
+  rte_ring* captured = rte_ring_create_elem("drain_capture", sizeof(capture::DropRecord), 1024, 0,
+                                            RING_F_SP_ENQ | RING_F_SC_DEQ);
+  ASSERT_NE(captured, nullptr);
+  producer_->drop_tap.ring = captured;
+  producer_->drop_tap.on.store(true);
+  const uint64_t start_tsc = rte_rdtsc();
   LaunchProducer();
   StopProducerAfterAll();
+  capture::DropRecord record;
+  unsigned refused = 0;
+  while (rte_ring_sc_dequeue_elem(captured, &record, sizeof record) == 0) {
+    const packet::PktMeta& meta = packet::Meta(record.m);
+    EXPECT_EQ(record.slot, stats::DropSlot(stats::OtherDrop::kRingFull));
+    EXPECT_EQ(meta.in_port, in_);
+    EXPECT_EQ(meta.in_queue, 0u);
+    EXPECT_GE(meta.rx_tsc, start_tsc);
+    EXPECT_LE(meta.rx_tsc, rte_rdtsc());
+    rte_pktmbuf_free(record.m);
+    ++refused;
+  }
+  rte_ring_free(captured);
+  EXPECT_EQ(refused, 745u);
   ASSERT_EQ(rte_ring_count(hand_off_), 255u);
   EXPECT_EQ(producer_->counters.drops[stats::DropSlot(stats::OtherDrop::kRingFull)].Load(), 745u);
   const stats::RingCounters& ring = RingCounters();
@@ -226,6 +249,12 @@ TEST_F(DrainTest, DropPolicyConsumerDrainsAFullRingLeftByAFinishedProducer) {
   ExpectConservation();
   EXPECT_EQ(consumer_->counters.tx_pkts.Load(), 255u);
   EXPECT_EQ(Drops(consumer_->counters), 0u);
+  // The consumer wrote the RX fields it was handed: every transmitted packet's RX -> TX time was recorded,
+  // none of them from the poisoned stamp.
+  // (A poisoned stamp lies in the future: it records 0.)
+  EXPECT_EQ(consumer_->counters.e2e.Count(), 255u);
+  EXPECT_GT(consumer_->counters.e2e.Max(), 0u);
+  EXPECT_LT(consumer_->counters.e2e.Max(), rte_get_tsc_hz() * 30);
 }
 
 TEST_F(DrainTest, BackpressureConsumerDrainsEverythingAFinishedProducerQueued) {
