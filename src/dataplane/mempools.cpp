@@ -65,7 +65,7 @@ Status MempoolSet::Create(const config::MempoolConfig& cfg, const std::vector<in
       if (OpsMissing(handler))
         return Status::Error(EINVAL, fmt::format("cannot create mempool {}: no mempool handler \"{}\" in this DPDK "
                                                  "(its driver, librte_mempool_{}, is not loaded); set "
-                                                 "pipeline.mempool.handler: ring",
+                                                 "pipeline.mempool.handler: default",
                                                  name, handler, handler));
       return Status::Error(
           err, fmt::format("cannot create mempool {} ({} mbufs of {} B on socket {}): {}; "
