@@ -126,9 +126,9 @@ def placement_ratios(rows):
 def table_placement(rows):
     """Two-CPU variants over their one-CPU reference, by where the host had put the vCPUs."""
     ratios = placement_ratios(rows)
-    lines = ["| case | input | frame | variant | ÷ | vCPUs near (< 200 cycles a line): median (runs) | "
+    lines = [f"| case | input | frame | variant | ÷ | vCPUs near (< {NEAR_LINE_TRANSFER} cycles a line): median (runs) | "
              "far: median (runs) | moved during the run |", "|---|---|---|---|---|---|---|---|"]
-    for key in sorted(ratios, key=lambda k: (k[0], k[1], k[2], k[3])):
+    for key in sorted(ratios):
         case, mix, size, variant = key
         cells = []
         for where in ("near", "far", "moved"):
@@ -138,7 +138,7 @@ def table_placement(rows):
     line_costs = sorted(c for r in rows for c in (r.get("line_transfer_before"), r.get("line_transfer_after"))
                         if c is not None)
     if line_costs:
-        lines += ["", f"Line transfer cost seen in these runs: {line_costs[0]}–{line_costs[-1]} TSC cycles "
+        lines += ["", f"Line transfer cost seen in these runs: {line_costs[0]:.0f}–{line_costs[-1]:.0f} TSC cycles "
                   f"(median {statistics.median(line_costs):.0f}); `build/tests/bench/line_transfer 0 1` measures it."]
     return lines
 
